@@ -1,0 +1,144 @@
+"""Multi-pattern matching of the curated lexicon over normalized text.
+
+Terms are normalized exactly as posts are (``interdictor.normalize``), so one
+Aho-Corasick pass over each normalized view finds every term however it was written,
+and each hit maps back to the author's own characters.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import ahocorasick
+
+from interdictor.detect.base import Analysis, TermHit
+from interdictor.normalize import NormalizedText, normalize, normalize_views
+
+DEFAULT_TERMS = "terms.tsv"
+COLUMNS = ("term", "category", "label", "substance", "weight", "ambiguous", "lang", "detail")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    term: str
+    category: str
+    label: str
+    substance: str
+    weight: float
+    ambiguous: bool
+    lang: str
+    detail: str
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed; the message names the line."""
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+class Lexicon:
+    """A versioned set of weighted terms, compiled for matching."""
+
+    def __init__(self, entries: Iterable[Entry], version: str = "unversioned") -> None:
+        self.version = version
+        self.entries: list[Entry] = list(entries)
+        self._automaton = ahocorasick.Automaton()
+        keys: dict[str, list[int]] = {}
+        for idx, entry in enumerate(self.entries):
+            key = normalize(entry.term).text.strip()
+            if key:
+                keys.setdefault(key, []).append(idx)
+        for key, idxs in keys.items():
+            self._automaton.add_word(key, (len(key), tuple(idxs)))
+        self._automaton.make_automaton()
+
+    @classmethod
+    def from_tsv(cls, path: Path | str) -> Lexicon:
+        text = Path(path).read_text(encoding="utf-8")
+        return cls.parse(text, str(path))
+
+    @classmethod
+    def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:
+        version = "unversioned"
+        rows: list[str] = []
+        for line in text.splitlines():
+            if line.startswith("# lexicon-version:"):
+                version = line.split(":", 1)[1].strip()
+            elif line.strip() and not line.startswith("#"):
+                rows.append(line)
+        reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMNS:
+            raise LexiconError(f"{name}: header must be {'\t'.join(COLUMNS)!r}, got {header!r}")
+        entries = []
+        for n, row in enumerate(reader, 2):
+            if len(row) != len(COLUMNS):
+                raise LexiconError(f"{name}: row {n} has {len(row)} fields, expected {len(COLUMNS)}")
+            term, category, label, substance, weight, ambiguous, lang, detail = row
+            try:
+                w = float(weight)
+            except ValueError:
+                raise LexiconError(f"{name}: row {n}: weight {weight!r} is not a number") from None
+            entries.append(
+                Entry(term, category, label, substance, w, ambiguous.strip() == "1", lang, detail)
+            )
+        return cls(entries, version)
+
+    def find(self, nt: NormalizedText) -> list[TermHit]:
+        """Whole-word hits in one normalized view, as spans of the original text."""
+        text = nt.text
+        n = len(text)
+        hits = []
+        for end, (length, idxs) in self._automaton.iter(text):
+            start = end - length + 1
+            stop = end + 1
+            # Word terms must stand alone; a plural "s" is allowed ("m30s", "percs").
+            if _is_word(text[start]) and start > 0 and _is_word(text[start - 1]):
+                continue
+            if _is_word(text[end]) and stop < n and _is_word(text[stop]):
+                if text[stop] == "s" and length >= 3 and (stop + 1 == n or not _is_word(text[stop + 1])):
+                    stop += 1
+                else:
+                    continue
+            ostart, oend = nt.span(start, stop)
+            for idx in idxs:
+                e = self.entries[idx]
+                hits.append(
+                    TermHit(e.term, e.category, e.label, e.substance, e.weight, e.ambiguous,
+                            ostart, oend, e.detail)
+                )
+        return hits
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped in the package."""
+    resource = files("interdictor.detect.lexicon").joinpath("data", DEFAULT_TERMS)
+    return Lexicon.parse(resource.read_text(encoding="utf-8"), DEFAULT_TERMS)
+
+
+class LexiconDetector:
+    """Finds lexicon terms in every normalized reading of the post."""
+
+    name = "lexicon"
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+
+    def analyze(self, analysis: Analysis) -> None:
+        views = normalize_views(analysis.post.text)
+        analysis.normalized = views[0]
+        seen: set[tuple[str, str, int, int]] = set()
+        for view in views:
+            for hit in self.lexicon.find(view):
+                key = (hit.term, hit.category, hit.start, hit.end)
+                if key not in seen:
+                    seen.add(key)
+                    analysis.hits.append(hit)
