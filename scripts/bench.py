@@ -33,8 +33,10 @@ def corpus(n: int) -> list[bytes]:
                 row = orjson.loads(line)
                 if isinstance(row.get("text"), str):
                     texts.append(row["text"])
-    return [orjson.dumps({"id": f"b{i}", "text": t, "surface": "social_post"})
-            for i, t in enumerate(islice(cycle(texts), n))]
+    return [
+        orjson.dumps({"id": f"b{i}", "text": t, "surface": "social_post"})
+        for i, t in enumerate(islice(cycle(texts), n))
+    ]
 
 
 def floor(path: Path, out: Path) -> float:
@@ -42,8 +44,19 @@ def floor(path: Path, out: Path) -> float:
     with out.open("wb") as fh:
         for rec in PostReader(str(path)):
             if rec.post is not None:
-                fh.write(orjson.dumps({"id": rec.post.id, "labels": [], "scores": {},
-                                       "substances": [], "indicators": [], "evidence": []}) + b"\n")
+                fh.write(
+                    orjson.dumps(
+                        {
+                            "id": rec.post.id,
+                            "labels": [],
+                            "scores": {},
+                            "substances": [],
+                            "indicators": [],
+                            "evidence": [],
+                        }
+                    )
+                    + b"\n"
+                )
     return time.perf_counter() - started
 
 
@@ -70,8 +83,10 @@ def main() -> None:
         for w in a.workers:
             secs = scan(path, Path(tmp) / f"scan{w}.jsonl", w)
             single = single or secs
-            print(f"scan, {w} worker(s):        {a.posts / secs:>10,.0f} posts/s  "
-                  f"floor/scan time ratio {secs / base:5.1f}x  speed-up vs 1 worker {single / secs:.2f}x")
+            print(
+                f"scan, {w} worker(s):        {a.posts / secs:>10,.0f} posts/s  "
+                f"floor/scan time ratio {secs / base:5.1f}x  speed-up vs 1 worker {single / secs:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,13 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 def run_cli(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run the real command line in a fresh interpreter."""
-    return subprocess.run([sys.executable, "-m", "interdictor.cli", *args], input=input,
-                          capture_output=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "interdictor.cli", *args],
+        input=input,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -27,7 +32,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def write_jsonl(tmp_path: Path) -> Callable[[list[object]], Path]:
     def write(rows: list[object], name: str = "in.jsonl") -> Path:
         path = tmp_path / name
-        path.write_bytes(b"".join(
-            (r if isinstance(r, bytes) else orjson.dumps(r)) + b"\n" for r in rows))
+        path.write_bytes(b"".join((r if isinstance(r, bytes) else orjson.dumps(r)) + b"\n" for r in rows))
         return path
+
     return write

@@ -21,8 +21,10 @@ RECRUIT = "Se buscan choferes con troca, pago por viaje $2000, zona Laredo"
 
 
 def test_every_field_in_order_one_line_per_input(write_jsonl: Callable[..., Path], tmp_path: Path) -> None:
-    rows = [{"id": f"p{i}", "text": t, "surface": "social_post"}
-            for i, t in enumerate([SALE, "hello world", RECRUIT, "nice weather"] * 5)]
+    rows = [
+        {"id": f"p{i}", "text": t, "surface": "social_post"}
+        for i, t in enumerate([SALE, "hello world", RECRUIT, "nice weather"] * 5)
+    ]
     out = tmp_path / "out.jsonl"
     proc = run_cli("scan", str(write_jsonl(rows)), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -38,15 +40,17 @@ def test_every_field_in_order_one_line_per_input(write_jsonl: Callable[..., Path
     assert b"posts scanned" in proc.stderr
 
 
-def test_evidence_offsets_point_into_the_original_text(write_jsonl: Callable[..., Path], tmp_path: Path) -> None:
+def test_evidence_offsets_point_into_the_original_text(
+    write_jsonl: Callable[..., Path], tmp_path: Path
+) -> None:
     text = "ｘ\u200bａｎａｘ bars, no prescription, ships today"
     out = tmp_path / "out.jsonl"
     run_cli("scan", str(write_jsonl([{"id": "a", "text": text}])), "-o", str(out))
     [row] = read_jsonl(out)
     assert row["evidence"]
     for ev in row["evidence"]:
-        assert text[ev["start"]:ev["end"]] == ev["text"]
-    assert any(ev["text"] == "ｘ\u200bａｎａｘ" for ev in row["evidence"])
+        assert text[ev["start"] : ev["end"]] == ev["text"]
+    assert any(ev["text"] == "ｘ\u200bａｎａｘ bars" for ev in row["evidence"])
 
 
 BAD_LINES: list[tuple[bytes, str]] = [
@@ -78,8 +82,9 @@ def test_bad_line_gets_an_error_and_nothing_else_is_lost(
 def test_a_one_megabyte_post_is_scanned(write_jsonl: Callable[..., Path], tmp_path: Path) -> None:
     big = ("lorem ipsum dolor sit amet " * 40000)[:1_000_000] + " " + SALE
     out = tmp_path / "out.jsonl"
-    proc = run_cli("scan", str(write_jsonl([{"id": "big", "text": big}, {"id": "b", "text": "hi"}])),
-                   "-o", str(out))
+    proc = run_cli(
+        "scan", str(write_jsonl([{"id": "big", "text": big}, {"id": "b", "text": "hi"}])), "-o", str(out)
+    )
     assert proc.returncode == 0, proc.stderr
     big_row, small = read_jsonl(out)
     assert "drug_sale" in big_row["labels"]

@@ -124,7 +124,8 @@ class Analysis:
     """Everything the detectors found about one post, and the decision drawn from it."""
 
     post: Post
-    normalized: NormalizedText | None = None
+    # Every normalized reading (plain first, then leet when it differs).
+    views: tuple[NormalizedText, ...] = ()
     hits: list[TermHit] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)

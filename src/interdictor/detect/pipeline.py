@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from interdictor.detect.base import Analysis, Detector, Post
+
+if TYPE_CHECKING:
+    from interdictor.detect.model.classifier import ModelArtifact
+
+
+@runtime_checkable
+class BatchDetector(Protocol):
+    """A detector that is faster on many posts at once (e.g. a vectorized model)."""
+
+    name: str
+
+    def analyze(self, analysis: Analysis) -> None: ...
+
+    def analyze_batch(self, analyses: list[Analysis]) -> None: ...
 
 
 class Pipeline:
@@ -15,13 +29,33 @@ class Pipeline:
         self.detectors = list(detectors)
 
     @classmethod
-    def default(cls) -> Pipeline:
-        """Normalizer + lexicon, pattern cues, indicators, then the scorer."""
+    def pre_model(cls) -> Pipeline:
+        """The detectors whose findings the scorers read: lexicon (with the normalized
+        readings), pattern cues and indicators."""
         from interdictor.detect.indicators import IndicatorDetector
         from interdictor.detect.lexicon import LexiconDetector, PatternDetector
+
+        return cls([LexiconDetector(), PatternDetector(), IndicatorDetector()])
+
+    @classmethod
+    def rules_only(cls) -> Pipeline:
         from interdictor.detect.rules import RuleScorer
 
-        return cls([LexiconDetector(), PatternDetector(), IndicatorDetector(), RuleScorer()])
+        return cls([*cls.pre_model().detectors, RuleScorer()])
+
+    @classmethod
+    def with_model(cls, model: ModelArtifact) -> Pipeline:
+        from interdictor.detect.model.classifier import ModelScorer, TextClassifier
+
+        return cls([*cls.pre_model().detectors, TextClassifier(model), ModelScorer(model)])
+
+    @classmethod
+    def default(cls) -> Pipeline:
+        """The shipped trained model; the weighted rules if no model is installed."""
+        from interdictor.detect.model.classifier import default_model
+
+        model = default_model()
+        return cls.rules_only() if model is None else cls.with_model(model)
 
     def analyze(self, post: Post) -> Analysis:
         analysis = Analysis(post)
@@ -29,6 +63,12 @@ class Pipeline:
             detector.analyze(analysis)
         return analysis
 
-    def scan_one(self, post: Post) -> dict[str, Any]:
-        """The scan output line for one post (SPEC §2)."""
-        return self.analyze(post).to_json()
+    def analyze_batch(self, posts: Sequence[Post]) -> list[Analysis]:
+        analyses = [Analysis(p) for p in posts]
+        for detector in self.detectors:
+            if isinstance(detector, BatchDetector):
+                detector.analyze_batch(analyses)
+            else:
+                for analysis in analyses:
+                    detector.analyze(analysis)
+        return analyses

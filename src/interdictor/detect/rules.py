@@ -21,15 +21,30 @@ from interdictor.detect.base import Analysis, Evidence, TermHit
 DRUG_CATEGORIES = frozenset({"drug_name", "slang", "pill_mark", "emoji"})
 SALE_CATEGORIES = frozenset({"sale_cue", "buy_cue", "price", "quantity", "dosage"})
 RECRUIT_CATEGORIES = frozenset({"recruit_cue", "border_place"})
-CONTACT_INDICATORS = frozenset({"phone", "email", "url", "domain", "telegram", "whatsapp",
-                                "signal", "wickr", "snapchat", "instagram", "session", "threema"})
+CONTACT_INDICATORS = frozenset(
+    {
+        "phone",
+        "email",
+        "url",
+        "domain",
+        "telegram",
+        "whatsapp",
+        "signal",
+        "wickr",
+        "snapchat",
+        "instagram",
+        "session",
+        "threema",
+    }
+)
 PAYMENT_INDICATORS = frozenset({"cashapp", "venmo", "zelle", "btc", "eth", "xmr", "trx", "ltc"})
 # Where a post appears says something about intent: a listing offers, a review reports.
 SURFACE_SALE_PRIOR = {"marketplace_listing": 1.0, "classified_ad": 0.5, "direct_message": 0.25}
 SURFACE_NEGATIVE = {"review": -1.0}
 
 CAP = 3.5
-BIAS = -3.0
+BIAS = -2.5
+DRUG_ALONE = 2.0
 THRESHOLD = 0.5
 
 
@@ -69,7 +84,9 @@ def counted_hits(analysis: Analysis) -> tuple[list[TermHit], list[TermHit], list
     weak_recruit = [h for h in recruit_all if h.ambiguous]
     has_contact = any(i.type in CONTACT_INDICATORS for i in analysis.indicators)
     pay = any(h.category == "price" for h in sale_all)
-    recruit_context = bool(strong_recruit) or (len(weak_recruit) >= 2 and (pay or has_contact))
+    recruit_context = (
+        bool(strong_recruit) or len(weak_recruit) >= 3 or (len(weak_recruit) >= 2 and (pay or has_contact))
+    )
     recruit = strong_recruit + (weak_recruit if recruit_context else [])
     return drug, sale, recruit, by_cat["negative_cue"]
 
@@ -91,9 +108,11 @@ def rule_features(analysis: Analysis) -> dict[str, float]:
 
 
 def rule_logits(f: dict[str, float]) -> dict[str, float]:
-    # Sale context counts only as far as there is a drug to sell.
+    # A drug alone stays below the threshold, and sale context counts only as far as
+    # there is a drug to sell.
+    drug = min(f["drug"], DRUG_ALONE + f["sale"])
     return {
-        "drug_sale": BIAS + f["drug"] + min(f["sale"], f["drug"] + 0.5) + f["negative"],
+        "drug_sale": BIAS + drug + min(f["sale"], f["drug"] + 0.5) + f["negative"],
         "smuggling_recruitment": BIAS + f["recruit"] + f["negative"],
     }
 
@@ -110,7 +129,7 @@ def substances_of(drug_hits: Iterable[TermHit], sale_hits: Iterable[TermHit]) ->
 def add_evidence(analysis: Analysis, hits: Iterable[TermHit]) -> None:
     for h in hits:
         analysis.evidence.append(
-            Evidence(h.start, h.end, analysis.post.text[h.start:h.end], h.category, h.detail)
+            Evidence(h.start, h.end, analysis.post.text[h.start : h.end], h.category, h.detail)
         )
     analysis.evidence.sort(key=lambda e: (e.start, e.end))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
@@ -14,7 +13,7 @@ from typing import IO, Any
 
 import orjson
 
-from interdictor.detect.base import LABELS
+from interdictor.detect.base import LABELS, Analysis
 from interdictor.detect.pipeline import Pipeline
 from interdictor.ingest.files import Record
 
@@ -54,25 +53,37 @@ def _worker_pipeline() -> Pipeline:
     return _pipeline
 
 
+def _error_line(line: int, message: str, pid: str | None) -> Line:
+    err: dict[str, Any] = {"line": line, "error": message}
+    if pid is not None:
+        err["id"] = pid
+    return orjson.dumps(err), (), True
+
+
+def _result_line(analysis: Analysis) -> Line:
+    return orjson.dumps(analysis.to_json()), tuple(analysis.labels), False
+
+
 def scan_chunk(records: list[Record], pipeline: Pipeline | None = None) -> list[Line]:
     """Scan a batch of records into output lines; one bad post never stops the batch."""
     pipe = pipeline or _worker_pipeline()
-    out: list[Line] = []
-    for rec in records:
-        if rec.post is None:
-            err: dict[str, Any] = {"line": rec.line, "error": rec.error or "unreadable"}
-            if rec.id is not None:
-                err["id"] = rec.id
-            out.append((orjson.dumps(err), (), True))
-            continue
-        try:
-            result = pipe.scan_one(rec.post)
-        except Exception as exc:  # a detector bug must cost one post, not the scan
-            err = {"line": rec.line, "id": rec.post.id, "error": f"internal error: {exc!r}"}
-            out.append((orjson.dumps(err), (), True))
-            continue
-        out.append((orjson.dumps(result), tuple(result["labels"]), False))
-    return out
+    good = [r for r in records if r.post is not None]
+    results: dict[int, Line] = {}
+    try:
+        for rec, analysis in zip(good, pipe.analyze_batch([r.post for r in good if r.post]), strict=True):
+            results[rec.line] = _result_line(analysis)
+    except Exception:
+        # Find the post that broke the batch; it alone gets an error line.
+        for rec in good:
+            assert rec.post is not None
+            try:
+                results[rec.line] = _result_line(pipe.analyze(rec.post))
+            except Exception as exc:
+                results[rec.line] = _error_line(rec.line, f"internal error: {exc!r}", rec.post.id)
+    return [
+        results[r.line] if r.post is not None else _error_line(r.line, r.error or "unreadable", r.id)
+        for r in records
+    ]
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -127,11 +138,7 @@ def scan_records(
     return stats
 
 
-def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1))
-
-
 def open_output(path: str | None) -> IO[bytes]:
     if path is None or path == "-":
         return sys.stdout.buffer
-    return open(path, "wb")  # noqa: SIM115
+    return open(path, "wb")

@@ -58,8 +58,9 @@ def post_from_mapping(obj: Any) -> Post:
             raise InputError(f"'{key}' must be a string, got {type(value).__name__}")
         fields[key] = value or None
     extra = {k: v for k, v in obj.items() if k not in _KNOWN}
-    return Post(str(pid), text, fields["surface"], fields["lang"], fields["author"],
-                fields["created_at"], extra)
+    return Post(
+        str(pid), text, fields["surface"], fields["lang"], fields["author"], fields["created_at"], extra
+    )
 
 
 def _record(line: int, obj: Any) -> Record:

@@ -20,9 +20,7 @@ _SKIN_TONES = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 
 @cache
 def _homoglyphs() -> dict[str, str]:
-    raw = json.loads(
-        files("confusable_homoglyphs").joinpath("confusables.json").read_text(encoding="utf-8")
-    )
+    raw = json.loads(files("confusable_homoglyphs").joinpath("confusables.json").read_text(encoding="utf-8"))
     table: dict[str, str] = {}
     for char, glyphs in raw.items():
         if len(char) != 1 or char.isascii():

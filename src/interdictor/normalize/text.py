@@ -41,11 +41,12 @@ _SPLIT_PLAIN = re.compile(rf"(?<![^\W_])[^\W_](?:{_SEP}[^\W_]){{2,}}(?![^\W_])")
 _UNIT = r"(?:[^\W_]|[@$!|])"
 _SPLIT_LEET = re.compile(rf"(?<!{_UNIT}){_UNIT}(?:{_SEP}{_UNIT}){{2,}}(?!{_UNIT})")
 _SEP_CHARS = re.compile(_SEP)
-_LEET_TABLE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                             "@": "a", "$": "s", "!": "i", "|": "l"})
-# A word with a letter and a leet character in it; '@'/'$' leading a word are handles
-# or cashtags, not letters.
-_LEET_WORD = re.compile(r"(?<![\w@$!|])[@$]?([\w@$!|]*[a-z][\w@$!|]*)")
+_LEET_TABLE = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
+)
+# A word with a leet character in it ('@'/'$' leading a word are handles or cashtags,
+# not letters); words without a letter are left alone in _deleet.
+_LEET_WORD = re.compile(r"(?<![\w@$!|])[@$]?(?![@$])([\w@$!|]*[013457@$!|][\w@$!|]*)")
 _LEET_CHARS = re.compile(r"[013457@$!|]")
 _REPEAT = re.compile(r"([a-z])\1+")
 
@@ -72,7 +73,7 @@ class NormalizedText:
 class _Builder:
     """Accumulates output text together with its map back to the original."""
 
-    __slots__ = ("src", "parts", "starts", "ends", "pos")
+    __slots__ = ("ends", "parts", "pos", "src", "starts")
 
     def __init__(self, src: NormalizedText) -> None:
         self.src = src
@@ -134,6 +135,9 @@ def _join_split(b: _Builder, m: re.Match[str]) -> None:
 
 
 def _deleet(b: _Builder, m: re.Match[str]) -> None:
+    word = m.group(1)
+    if word.isdigit() or not any(c.isalpha() for c in word):
+        return
     text, last = b.src.text, m.end(1) - 1
     for k, ch in enumerate(m.group(1), m.start(1)):
         mapped = ch.translate(_LEET_TABLE)

@@ -76,7 +76,7 @@ class Lexicon:
         reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if header is None or tuple(header) != COLUMNS:
-            raise LexiconError(f"{name}: header must be {'\t'.join(COLUMNS)!r}, got {header!r}")
+            raise LexiconError(f"{name}: header must be the columns {COLUMNS}, got {header!r}")
         entries = []
         for n, row in enumerate(reader, 2):
             if len(row) != len(COLUMNS):
@@ -86,9 +86,7 @@ class Lexicon:
                 w = float(weight)
             except ValueError:
                 raise LexiconError(f"{name}: row {n}: weight {weight!r} is not a number") from None
-            entries.append(
-                Entry(term, category, label, substance, w, ambiguous.strip() == "1", lang, detail)
-            )
+            entries.append(Entry(term, category, label, substance, w, ambiguous.strip() == "1", lang, detail))
         return cls(entries, version)
 
     def find(self, nt: NormalizedText) -> list[TermHit]:
@@ -111,8 +109,17 @@ class Lexicon:
             for idx in idxs:
                 e = self.entries[idx]
                 hits.append(
-                    TermHit(e.term, e.category, e.label, e.substance, e.weight, e.ambiguous,
-                            ostart, oend, e.detail)
+                    TermHit(
+                        e.term,
+                        e.category,
+                        e.label,
+                        e.substance,
+                        e.weight,
+                        e.ambiguous,
+                        ostart,
+                        oend,
+                        e.detail,
+                    )
                 )
         return hits
 
@@ -133,12 +140,27 @@ class LexiconDetector:
         self.lexicon = lexicon or default_lexicon()
 
     def analyze(self, analysis: Analysis) -> None:
-        views = normalize_views(analysis.post.text)
-        analysis.normalized = views[0]
-        seen: set[tuple[str, str, int, int]] = set()
+        views = analysis.views or normalize_views(analysis.post.text)
+        analysis.views = views
+        hits: dict[tuple[str, str, int, int], TermHit] = {}
         for view in views:
             for hit in self.lexicon.find(view):
-                key = (hit.term, hit.category, hit.start, hit.end)
-                if key not in seen:
-                    seen.add(key)
-                    analysis.hits.append(hit)
+                hits.setdefault((hit.term, hit.category, hit.start, hit.end), hit)
+        analysis.hits.extend(_outermost(list(hits.values())))
+
+
+def _outermost(hits: list[TermHit]) -> list[TermHit]:
+    """Drop a hit that lies inside a longer phrase ("por viaje" inside "pago por viaje",
+    "prescription required" inside "no prescription required"), so the words are read
+    once, as the longer phrase means them. Equal spans of different categories stay."""
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[TermHit] = []
+    reach = -1
+    for h in hits:
+        if h.end < reach or (h.end == reach and kept and kept[-1].start < h.start):
+            continue
+        if any(k.start == h.start and k.end == h.end and k.category == h.category for k in kept[-3:]):
+            continue
+        kept.append(h)
+        reach = max(reach, h.end)
+    return kept

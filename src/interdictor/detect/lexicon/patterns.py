@@ -25,7 +25,7 @@ class Cue:
 
 
 _NUM = r"\d{1,6}(?:[.,]\d{1,3})?"
-_MONEY_WORDS = r"(?:usd|dolares|dls|dlls|bucks|pesos|mxn|k\b)"
+_MONEY_WORDS = r"(?:usd|dolares|dls|dlls|bucks|pesos|mxn)"
 
 CUES: tuple[Cue, ...] = (
     Cue(
@@ -37,7 +37,7 @@ CUES: tuple[Cue, ...] = (
         "price",
         "",
         0.75,
-        False,
+        True,
         "a price or amount of money",
     ),
     Cue(
@@ -72,14 +72,22 @@ class PatternDetector:
     name = "patterns"
 
     def analyze(self, analysis: Analysis) -> None:
-        nt = analysis.normalized or normalize(analysis.post.text)
-        analysis.normalized = nt
+        nt = analysis.views[0] if analysis.views else normalize(analysis.post.text)
         for cue in CUES:
             for m in cue.pattern.finditer(nt.text):
                 if m.end() <= m.start():
                     continue
                 start, end = nt.span(m.start(), m.end())
                 analysis.hits.append(
-                    TermHit(cue.name, cue.category, cue.label, "", cue.weight, cue.ambiguous,
-                            start, end, cue.detail)
+                    TermHit(
+                        cue.name,
+                        cue.category,
+                        cue.label,
+                        "",
+                        cue.weight,
+                        cue.ambiguous,
+                        start,
+                        end,
+                        cue.detail,
+                    )
                 )

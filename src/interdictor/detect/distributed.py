@@ -1,0 +1,182 @@
+"""The ``scan`` job on a Ray cluster, with Ray Data (``interdictor scan --engine ray``).
+
+Only the driver reads the input, so it may be a local file or standard input even when
+the cluster is remote (``ray://``). A feeder thread reads records in blocks of
+``BLOCK`` and puts each block into the object store; a bounded queue carries the
+references to a single read task that hands them to Ray Data. When the queue is full
+the feeder waits, so the driver holds at most ``QUEUE_BLOCKS`` blocks however large the
+input. An actor pool scans the blocks (each actor builds the pipeline once) and the
+driver writes the output lines back in input order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+import pyarrow as pa
+import ray
+from ray.data import ActorPoolStrategy, DataContext, Datasource, ReadTask
+from ray.data.block import BlockMetadata
+from ray.util.queue import Queue
+
+from interdictor.detect.pipeline import Pipeline
+from interdictor.detect.scan import CHUNK, ScanStats, _chunks, scan_chunk
+from interdictor.ingest.files import Record
+
+BLOCK = 4 * CHUNK
+QUEUE_BLOCKS = 8
+
+
+def _to_block(records: list[Record]) -> pa.Table:
+    # Records are pickled whole, so workers see exactly the posts the local engine sees.
+    return pa.table(
+        {"record": pa.array([pickle.dumps(r, pickle.HIGHEST_PROTOCOL) for r in records], pa.binary())}
+    )
+
+
+class _QueueDatasource(Datasource):
+    """One read task that yields the blocks the driver puts on ``queue``, in order."""
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+
+    def estimate_inmemory_data_size(self) -> int | None:
+        return None
+
+    def get_read_tasks(self, parallelism: int, *_: Any, **__: Any) -> list[ReadTask]:
+        queue = self.queue
+
+        def drain() -> Iterator[pa.Table]:
+            while (item := queue.get()) is not None:
+                yield ray.get(item[0])
+
+        return [
+            ReadTask(drain, BlockMetadata(num_rows=None, size_bytes=None, input_files=None, exec_stats=None))
+        ]
+
+
+class _Scanner:
+    """A Ray Data actor: the pipeline (the model) is built once, then scans batch after batch."""
+
+    def __init__(self) -> None:
+        self.pipeline = Pipeline.default()
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        records = [pickle.loads(b) for b in batch.column("record").to_pylist()]
+        lines = scan_chunk(records, self.pipeline)
+        return pa.table(
+            {
+                "data": pa.array([data for data, _, _ in lines], pa.binary()),
+                "labels": pa.array([list(labels) for _, labels, _ in lines], pa.list_(pa.string())),
+                "error": pa.array([is_error for _, _, is_error in lines], pa.bool_()),
+            }
+        )
+
+
+class _Feeder(threading.Thread):
+    """Reads records in the driver and queues them block by block; a reading error is
+    kept for the driver to raise once the blocks already queued are written."""
+
+    def __init__(self, records: Iterable[Record], queue: Queue) -> None:
+        # A daemon, so a driver that fails while the feeder waits on a full queue still exits.
+        super().__init__(name="interdictor-ray-feeder", daemon=True)
+        self.records = records
+        self.queue = queue
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            try:
+                for block in _chunks(self.records, BLOCK):
+                    # Wrapped in a list, so the queue carries the reference, not the block.
+                    self.queue.put([ray.put(_to_block(block))])
+            finally:
+                self.queue.put(None)
+        except BaseException as exc:
+            self.error = exc
+
+
+def _connect(address: str | None) -> bool:
+    """Start or join Ray; True if this call started it (and so must shut it down)."""
+    if ray.is_initialized():
+        return False
+    # Ray's start-up and Ray Data's execution notes would bury the command's own summary.
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    if address is None:
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING)
+    else:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+    return True
+
+
+def _scan(
+    records: Iterable[Record], out: IO[bytes], queue: Queue, on_chunk: Callable[[int], None] | None
+) -> ScanStats:
+    stats = ScanStats()
+    started = time.perf_counter()
+    ctx = DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False  # the command draws its own
+    feeder = _Feeder(records, queue)
+    feeder.start()
+    # The read task only waits on the queue, so it takes no CPU from the scanners.
+    ds = ray.data.read_datasource(_QueueDatasource(queue), num_cpus=0).map_batches(
+        _Scanner,
+        batch_size=CHUNK,
+        batch_format="pyarrow",
+        compute=ActorPoolStrategy(min_size=1, max_size=None),
+        num_cpus=1,
+    )
+    for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+        buf = bytearray()
+        rows = zip(
+            batch.column("data").to_pylist(),
+            batch.column("labels").to_pylist(),
+            batch.column("error").to_pylist(),
+            strict=True,
+        )
+        for data, labels, is_error in rows:
+            buf += data
+            buf += b"\n"
+            if is_error:
+                stats.errors += 1
+            else:
+                stats.posts += 1
+                stats.flagged.update(labels)
+        out.write(buf)
+        if on_chunk is not None:
+            on_chunk(batch.num_rows)
+    out.flush()
+    feeder.join()
+    if feeder.error is not None:
+        raise feeder.error
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def scan_with_ray(
+    records: Iterable[Record],
+    out: IO[bytes],
+    address: str | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> ScanStats:
+    """Scan ``records`` on Ray and write one JSON line per record to ``out``, as
+    :func:`~interdictor.detect.scan.scan_records` does. ``address`` is ``None`` for a
+    Ray started here on all local CPUs, ``auto`` or ``ray://host:port`` for a cluster."""
+    started_ray = _connect(address)
+    try:
+        queue = Queue(maxsize=QUEUE_BLOCKS, actor_options={"num_cpus": 0})
+        try:
+            return _scan(records, out, queue, on_chunk)
+        finally:
+            queue.shutdown(force=True)  # also releases a feeder left waiting on a full queue
+    finally:
+        if started_ray:
+            ray.shutdown()

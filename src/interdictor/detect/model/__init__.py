@@ -1,0 +1,1 @@
+"""The trained detector: hashed n-gram text models stacked with the rule features."""

@@ -1,0 +1,147 @@
+"""The trained detector: a linear text model per label, stacked with the rule features
+into calibrated scores, and a substance model.
+
+The model is a plain ``.npz`` of arrays (no pickle, nothing executable) shipped in the
+package and rebuilt by ``interdictor train`` (``make model``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from interdictor.detect.base import LABELS, SUBSTANCES, Analysis
+from interdictor.detect.model.features import Featurizer, model_text
+from interdictor.detect.rules import THRESHOLD, decide, rule_features, sigmoid
+
+# What the stacker sees for each label: the text model's logit and the rule features.
+STACK_FEATURES = ("model", "drug", "sale", "recruit", "negative")
+MODEL_FILE = "model.npz"
+META_FILE = "model.json"
+
+Array = npt.NDArray[np.float32]
+
+
+@dataclass(slots=True)
+class ModelArtifact:
+    label_coef: Array  # (labels, features)
+    label_intercept: Array  # (labels,)
+    stack_coef: Array  # (labels, len(STACK_FEATURES))
+    stack_intercept: Array  # (labels,)
+    substance_coef: Array  # (substances, features)
+    substance_intercept: Array  # (substances,)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            k: getattr(self, k).astype(
+                np.float16 if k.endswith("_coef") and k != "stack_coef" else np.float32
+            )
+            for k in (
+                "label_coef",
+                "label_intercept",
+                "stack_coef",
+                "stack_intercept",
+                "substance_coef",
+                "substance_intercept",
+            )
+        }
+        np.savez_compressed(directory / MODEL_FILE, **arrays)
+        (directory / META_FILE).write_text(
+            json.dumps(self.meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> ModelArtifact:
+        with np.load(directory / MODEL_FILE) as z:
+            arrays = {k: z[k].astype(np.float32) for k in z.files}
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        return cls(meta=meta, **arrays)
+
+
+def packaged_model_dir() -> Path | None:
+    resource = files("interdictor.detect.model").joinpath("data")
+    with as_file(resource) as path:
+        return path if (path / MODEL_FILE).is_file() else None
+
+
+@cache
+def default_model() -> ModelArtifact | None:
+    """The model shipped in the package, or None if it has not been built."""
+    directory = packaged_model_dir()
+    return ModelArtifact.load(directory) if directory else None
+
+
+class TextClassifier:
+    """Adds the text model's logits (``model_<label>``) and substance probabilities
+    (``substance:<name>``) to each analysis; vectorizes a whole batch at once."""
+
+    name = "classifier"
+
+    def __init__(self, model: ModelArtifact) -> None:
+        self.model = model
+        self.featurizer = Featurizer()
+
+    def analyze(self, analysis: Analysis) -> None:
+        self.analyze_batch([analysis])
+
+    def analyze_batch(self, analyses: list[Analysis]) -> None:
+        if not analyses:
+            return
+        x = self.featurizer.transform([model_text(a) for a in analyses])
+        logits = np.asarray(x @ self.model.label_coef.T) + self.model.label_intercept
+        subs = 1.0 / (
+            1.0 + np.exp(-(np.asarray(x @ self.model.substance_coef.T) + self.model.substance_intercept))
+        )
+        for a, row, srow in zip(analyses, logits, subs, strict=True):
+            for label, z in zip(LABELS, row, strict=True):
+                a.features[f"model_{label}"] = float(z)
+            for name, p in zip(SUBSTANCES, srow, strict=True):
+                a.features[f"substance:{name}"] = float(p)
+
+
+def stack_vector(features: dict[str, float], label: str) -> list[float]:
+    return [
+        features.get(f"model_{label}", 0.0) if f == "model" else features.get(f, 0.0) for f in STACK_FEATURES
+    ]
+
+
+class ModelScorer:
+    """Calibrated scores from the text model and the rule features together."""
+
+    name = "model_scorer"
+
+    def __init__(self, model: ModelArtifact, threshold: float = THRESHOLD) -> None:
+        self.model = model
+        self.threshold = threshold
+
+    def analyze(self, analysis: Analysis) -> None:
+        analysis.features.update(rule_features(analysis))
+        for k, label in enumerate(LABELS):
+            z = float(
+                np.dot(self.model.stack_coef[k], stack_vector(analysis.features, label))
+                + self.model.stack_intercept[k]
+            )
+            analysis.scores[label] = sigmoid(z)
+        decide(analysis, self.threshold)
+        if "drug_sale" in analysis.labels:
+            analysis.substances = merge_substances(analysis.substances, analysis.features)
+
+
+def merge_substances(from_lexicon: list[str], features: dict[str, float]) -> list[str]:
+    """Lexicon evidence first; then what the model is confident of (or its best guess
+    when the lexicon found nothing)."""
+    probs = sorted(((features.get(f"substance:{s}", 0.0), s) for s in SUBSTANCES), reverse=True)
+    out = list(from_lexicon)
+    for p, s in probs:
+        if s not in out and (p >= 0.5 or (not out and p >= 0.25)):
+            out.append(s)
+    return out
