@@ -1,11 +1,11 @@
 """Measure ``scan`` throughput against the floor: reading, parsing and writing the
 same posts and doing nothing else.
 
-    python scripts/bench.py [--posts 100000] [--workers 1 2]
+    python scripts/bench.py [--posts 100000] [--workers 1 2] [--max-chars 280]
 
 Posts are drawn, in a fixed order, from the bundled sample and authored posts and,
-when present, the labelled data in ../shared/data, so the mix of lengths is that of
-real posts.
+when present, the labelled data in ../shared/data, so the mix is that of real posts;
+``--max-chars`` keeps only posts up to that length (social-media posts are short).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "data", ROOT.parent / "shared" / "data"]
 
 
-def corpus(n: int) -> list[bytes]:
+def corpus(n: int, max_chars: int | None) -> list[bytes]:
     texts: list[str] = []
     for base in SOURCES:
         for path in sorted(base.rglob("*.jsonl")):
             for line in path.read_bytes().splitlines():
-                row = orjson.loads(line)
-                if isinstance(row.get("text"), str):
-                    texts.append(row["text"])
+                text = orjson.loads(line).get("text")
+                if isinstance(text, str) and (max_chars is None or len(text) <= max_chars):
+                    texts.append(text)
     return [
         orjson.dumps({"id": f"b{i}", "text": t, "surface": "social_post"})
         for i, t in enumerate(islice(cycle(texts), n))
@@ -70,8 +70,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--posts", type=int, default=100_000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--max-chars", type=int, default=None)
     a = ap.parse_args()
-    lines = corpus(a.posts)
+    lines = corpus(a.posts, a.max_chars)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "posts.jsonl"
         path.write_bytes(b"\n".join(lines) + b"\n")

@@ -50,11 +50,16 @@ def scan(
     engine: Annotated[Literal["local", "ray"], typer.Option(
         "--engine", help="local: this machine; ray: a Ray cluster (needs interdictor[ray])")] = "local",
     ray_address: Annotated[str | None, typer.Option(
-        "--ray-address", help="Ray cluster to join: auto or ray://host:port (default: start one)")] = None,
+        "--ray-address", help="Ray cluster to join: auto or host:port (default: start Ray here)")] = None,
 ) -> None:
     """Scan posts and write one JSON line per input line (labels, scores, evidence)."""
     if ray_address is not None and engine != "ray":
         err.print("[red]error:[/red] --ray-address needs --engine ray")
+        raise typer.Exit(2)
+    if (ray_address or "").startswith("ray://"):
+        # Ray Data does not run through Ray Client (ray-project/ray#48682).
+        err.print("[red]error:[/red] Ray Data cannot run through Ray Client (ray://); run the scan on a "
+                  "cluster node with --ray-address auto, or send it with `ray job submit`")
         raise typer.Exit(2)
     try:
         reader = PostReader(input, fmt)
@@ -68,7 +73,7 @@ def scan(
             if (exc.name or "").startswith("interdictor"):
                 raise
             err.print(f"[red]error:[/red] --engine ray needs Ray Data ({exc}); "
-                      "install it with: pip install 'interdictor[ray]'")
+                      "install it with: pip install 'interdictor\\[ray]'")
             raise typer.Exit(2) from None
         run = partial(scan_with_ray, address=ray_address)
     else:

@@ -1,12 +1,11 @@
 """The ``scan`` job on a Ray cluster, with Ray Data (``interdictor scan --engine ray``).
 
-Only the driver reads the input, so it may be a local file or standard input even when
-the cluster is remote (``ray://``). A feeder thread reads records in blocks of
-``BLOCK`` and puts each block into the object store; a bounded queue carries the
-references to a single read task that hands them to Ray Data. When the queue is full
-the feeder waits, so the driver holds at most ``QUEUE_BLOCKS`` blocks however large the
-input. An actor pool scans the blocks (each actor builds the pipeline once) and the
-driver writes the output lines back in input order.
+Only the driver reads the input, so it may be standard input as well as a file. A
+feeder thread reads records in blocks of ``BLOCK`` and puts each block into the object
+store; a queue of at most ``QUEUE_BLOCKS`` references carries them to a single read task
+that hands them to Ray Data. While the queue is full the feeder waits, so the driver
+holds a few blocks however large the input. An actor pool scans the blocks (each actor
+builds the pipeline once) and the driver writes the output lines in input order.
 """
 
 from __future__ import annotations
@@ -126,12 +125,15 @@ def _scan(
     ctx.enable_progress_bars = False  # the command draws its own
     feeder = _Feeder(records, queue)
     feeder.start()
+    # One scanner per CPU from the start (the pool would otherwise grow from one, slowly),
+    # and more if the cluster grows.
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
     # The read task only waits on the queue, so it takes no CPU from the scanners.
     ds = ray.data.read_datasource(_QueueDatasource(queue), num_cpus=0).map_batches(
         _Scanner,
         batch_size=CHUNK,
         batch_format="pyarrow",
-        compute=ActorPoolStrategy(min_size=1, max_size=None),
+        compute=ActorPoolStrategy(min_size=1, max_size=None, initial_size=cpus),
         num_cpus=1,
     )
     for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
@@ -169,7 +171,8 @@ def scan_with_ray(
 ) -> ScanStats:
     """Scan ``records`` on Ray and write one JSON line per record to ``out``, as
     :func:`~interdictor.detect.scan.scan_records` does. ``address`` is ``None`` for a
-    Ray started here on all local CPUs, ``auto`` or ``ray://host:port`` for a cluster."""
+    Ray started here on all local CPUs, or ``auto`` or ``host:port`` for the cluster this
+    machine is part of (Ray Data does not run through Ray Client, ``ray://``)."""
     started_ray = _connect(address)
     try:
         queue = Queue(maxsize=QUEUE_BLOCKS, actor_options={"num_cpus": 0})

@@ -36,7 +36,7 @@ class IndicatorDetector:
     name = "indicators"
 
     def __init__(self, registry: RecognizerRegistry | None = None) -> None:
-        self._registry = registry or _DEFAULT_REGISTRY
+        self._registry = _DEFAULT_REGISTRY if registry is None else registry
 
     def analyze(self, analysis: Analysis) -> None:
         for found in self._registry.extract(analysis.post.text):

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from interdictor.detect.base import Indicator
 from interdictor.detect.indicators.base import indicator
 from interdictor.detect.indicators.cues import cue_patterns, cued_names, mentions
-from interdictor.detect.indicators.links import Link, platform_links
+from interdictor.detect.indicators.links import SLASH, Link, platform_links
 from interdictor.detect.indicators.phone import PhoneCue, e164_possible
 
 
@@ -96,7 +96,7 @@ class HandleRecognizer:
 _TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 _TELEGRAM_NAME = r"[A-Za-z][A-Za-z0-9_]{3,31}+"
 _TELEGRAM_PATH = re.compile(
-    r"[^\S\n]{0,2}/[^\S\n]{0,2}(?:"
+    SLASH + r"(?:"
     r"(?P<plus>\+|joinchat/)(?P<invite>[A-Za-z0-9_\-]{7,64}+)"
     r"|(?:s/)?(?P<name>[A-Za-z][A-Za-z0-9_]{3,31}+)"
     r")(?![A-Za-z0-9_\-])"
@@ -145,10 +145,10 @@ class TelegramRecognizer:
 
 _WHATSAPP_CUES = r"whats[^\S\n]?app|watsapp|wassap|guasap|wapp|whats|wsp|wpp|wa"
 _WHATSAPP_NUMBER = re.compile(
-    r"(?:[^\S\n]{0,2}/[^\S\n]{0,2}(?:send/?)?|/?\?)(?:\?phone=|phone=)?\+?(?P<number>[0-9]{7,15}+)(?![0-9])"
+    rf"(?:{SLASH}(?:send/?)?|/?\?)(?:\?phone=|phone=)?\+?(?P<number>[0-9]{{7,15}}+)(?![0-9])"
 )
 _WHATSAPP_INVITE = re.compile(
-    r"[^\S\n]{0,2}/[^\S\n]{0,2}(?:invite/)?(?P<code>[A-Za-z0-9]{20,24}+)(?![A-Za-z0-9])"
+    SLASH + r"(?:invite/)?(?P<code>[A-Za-z0-9]{20,24}+)(?![A-Za-z0-9])"
 )
 
 
@@ -187,9 +187,9 @@ _SIGNAL_CUES = r"signal|sgnl"
 # Signal usernames are a nickname, a dot and at least two digits: "plugman.01".
 _SIGNAL_USERNAME = r"[A-Za-z_][A-Za-z0-9_]{2,31}+\.[0-9]{2,9}+"
 _SIGNAL_ME = re.compile(
-    r"[^\S\n]{0,2}/[^\S\n]{0,2}#(?:p/\+?(?P<number>[0-9]{7,15}+)(?![0-9])|eu/(?P<eu>[A-Za-z0-9_\-+/=]{20,512}+))"
+    SLASH + r"#(?:p/\+?(?P<number>[0-9]{7,15}+)(?![0-9])|eu/(?P<eu>[A-Za-z0-9_\-+/=]{20,512}+))"
 )
-_SIGNAL_GROUP = re.compile(r"[^\S\n]{0,2}/[^\S\n]{0,2}#(?P<group>[A-Za-z0-9_\-+/=]{20,512}+)")
+_SIGNAL_GROUP = re.compile(SLASH + r"#(?P<group>[A-Za-z0-9_\-+/=]{20,512}+)")
 
 
 class SignalRecognizer:
@@ -249,7 +249,7 @@ class SessionRecognizer:
 
 
 _THREEMA_ID = r"\*?[A-Za-z0-9]{7,8}+"
-_THREEMA_PATH = re.compile(r"[^\S\n]{0,2}/[^\S\n]{0,2}(?P<id>[A-Za-z0-9*][A-Za-z0-9]{7})(?![A-Za-z0-9])")
+_THREEMA_PATH = re.compile(SLASH + r"(?P<id>[A-Za-z0-9*][A-Za-z0-9]{7})(?![A-Za-z0-9])")
 
 
 class ThreemaRecognizer:
@@ -298,7 +298,7 @@ def snapchat() -> HandleRecognizer:
         hints=("snap", "sc", "\U0001f47b"),
         name=r"[A-Za-z][A-Za-z0-9._\-]{2,14}+",
         hosts=frozenset({"snapchat.com"}),
-        link_path=r"[^\S\n]{0,2}/[^\S\n]{0,2}(?:add/|@)(?P<name>[A-Za-z][A-Za-z0-9._\-]{2,14}+)(?![A-Za-z0-9._\-])",
+        link_path=SLASH + r"(?:add/|@)(?P<name>[A-Za-z][A-Za-z0-9._\-]{2,14}+)(?![A-Za-z0-9._\-])",
         trim="._-",
     )
 
@@ -319,7 +319,7 @@ def instagram() -> HandleRecognizer:
         hints=("insta", "ig"),
         name=r"[A-Za-z0-9_][A-Za-z0-9._]{1,29}+",
         hosts=frozenset({"instagram.com", "instagr.am"}),
-        link_path=r"[^\S\n]{0,2}/[^\S\n]{0,2}(?:stories/)?(?P<name>[A-Za-z0-9_][A-Za-z0-9._]{0,29}+)(?![A-Za-z0-9._])",
+        link_path=SLASH + r"(?:stories/)?(?P<name>[A-Za-z0-9_][A-Za-z0-9._]{0,29}+)(?![A-Za-z0-9._])",
         reserved=_INSTAGRAM_PAGES,
         trim=".",
     )

@@ -20,6 +20,8 @@ DOT = rf"(?:\.|{_BRACKET_DOT}|{_WORD_DOT})"
 _LABEL = r"[A-Za-z0-9][A-Za-z0-9\-]{0,62}+"
 HOST = rf"{_LABEL}(?:{DOT}{_LABEL}){{1,10}}+"
 
+# A path's first slash; spaces around it ("t.me / name") are kept so platform links still read.
+SLASH = r"[ \t]{0,2}/[ \t]{0,2}"
 _LINK = re.compile(
     r"(?<![\w@.\-/$])"
     r"(?:(?P<scheme>h(?:tt|xx|\*\*)ps?|ftp)[^\S\n]?(?:\[:\]|\(:\)|:)[^\S\n]?//[^\S\n]?)?"
@@ -102,14 +104,15 @@ def find_links(text: str) -> tuple[Link, ...]:
     links = []
     for m in _LINK.finditer(text):
         raw_host = m.group("host")
-        host = deobfuscate_host(raw_host)
+        plain = _OBFUSCATION_CHARS.isdisjoint(raw_host)
+        host = raw_host.lower() if plain else deobfuscate_host(raw_host)
         tld = host.rpartition(".")[2]
         # Every TLD is two or more letters (or punycode); only an explicit URL may use an IP.
         if not ((len(tld) > 1 and tld.isalpha()) or tld.startswith("xn--")) and not (
             m.group("scheme") and IPV4.fullmatch(host)
         ):
             continue
-        if _OBFUSCATION_CHARS.isdisjoint(raw_host):
+        if plain:
             dots = "plain"
         elif _WORD_DOT_RE.search(raw_host):
             dots = "word"

@@ -20,16 +20,16 @@ from interdictor.detect.base import Indicator
 from interdictor.detect.indicators.base import indicator
 from interdictor.detect.indicators.cues import STOPWORDS, cue_patterns, cued_names, mentions
 from interdictor.detect.indicators.handles import HandleRecognizer
-from interdictor.detect.indicators.links import platform_links
+from interdictor.detect.indicators.links import SLASH, platform_links
 from interdictor.detect.indicators.phone import PhoneCue
 from interdictor.detect.indicators.web import find_emails
 
 _CASHTAG_NAME = r"[A-Za-z][A-Za-z0-9_\-]{0,19}+"
-_CASHTAG = re.compile(rf"(?<![\w$]){re.escape('$')}(?P<name>{_CASHTAG_NAME})(?![A-Za-z0-9_\-])")
+_CASHTAG = re.compile(rf"(?<![\w$])\$(?P<name>{_CASHTAG_NAME})(?![A-Za-z0-9_\-])")
 _CASH_APP_CUES = r"cash[^\S\n]?app|ca\$h[^\S\n]?app|cash[^\S\n]?tag"
 _CASH_CUES = _CASH_APP_CUES + r"|ca\$h|cash"
 _CASH_CUE = re.compile(rf"(?<![A-Za-z])(?:{_CASH_CUES})(?![A-Za-z])", re.IGNORECASE)
-_CASH_LINK = re.compile(rf"[^\S\n]{{0,2}}/[^\S\n]{{0,2}}\$(?P<name>{_CASHTAG_NAME})(?![A-Za-z0-9_\-])")
+_CASH_LINK = re.compile(SLASH + rf"\$(?P<name>{_CASHTAG_NAME})(?![A-Za-z0-9_\-])")
 _NOT_CASHTAGS = frozenset(
     {
         "usd", "mxn", "cad", "eur", "gbp", "aud", "btc", "eth", "xmr", "ltc", "usdt", "usdc", "trx", "sol",
@@ -67,7 +67,7 @@ class CashAppRecognizer:
         if "$" in text:
             for m in _CASHTAG.finditer(text):
                 name = m.group("name").rstrip("_-")
-                if len(name) >= 2 and (self._cued(text, m.start(), m.end()) or _not_ticker(name)):
+                if len(name) >= 2 and (_cued(text, m.start(), m.end()) or _not_ticker(name)):
                     end = m.start() + 1 + len(name)
                     found.append(indicator("cashapp", text, m.start(), end, "$" + name.lower()))
         if not mentions(text, ("cash", "ca$h")):
@@ -77,12 +77,13 @@ class CashAppRecognizer:
                 found.append(indicator("cashapp", text, cued.start, cued.end, "$" + cued.name.lower()))
         return found
 
-    @staticmethod
-    def _cued(text: str, start: int, end: int) -> bool:
-        return bool(
-            _CASH_CUE.search(text, max(0, start - _CUE_WINDOW), start)
-            or _CASH_CUE.search(text, end, end + _CUE_WINDOW)
-        )
+
+def _cued(text: str, start: int, end: int) -> bool:
+    """Whether Cash App is named within a few words of a cashtag."""
+    return bool(
+        _CASH_CUE.search(text, max(0, start - _CUE_WINDOW), start)
+        or _CASH_CUE.search(text, end, end + _CUE_WINDOW)
+    )
 
 
 def _not_ticker(name: str) -> bool:
@@ -107,7 +108,7 @@ def venmo() -> HandleRecognizer:
         hints=("venmo", "vnmo", "venm0"),
         name=r"[A-Za-z0-9][A-Za-z0-9_\-]{4,29}+",
         hosts=frozenset({"venmo.com"}),
-        link_path=r"[^\S\n]{0,2}/[^\S\n]{0,2}(?:u/)?(?P<name>[A-Za-z0-9][A-Za-z0-9_\-]{4,29}+)(?![A-Za-z0-9_\-])",
+        link_path=SLASH + r"(?:u/)?(?P<name>[A-Za-z0-9][A-Za-z0-9_\-]{4,29}+)(?![A-Za-z0-9_\-])",
         reserved=_VENMO_PAGES,
         trim="_-",
     )

@@ -97,15 +97,20 @@ class TextClassifier:
         if not analyses:
             return
         x = self.featurizer.transform([model_text(a) for a in analyses])
-        logits = np.asarray(x @ self.model.label_coef.T) + self.model.label_intercept
-        subs = 1.0 / (
-            1.0 + np.exp(-(np.asarray(x @ self.model.substance_coef.T) + self.model.substance_intercept))
-        )
-        for a, row, srow in zip(analyses, logits, subs, strict=True):
-            for label, z in zip(LABELS, row, strict=True):
-                a.features[f"model_{label}"] = float(z)
-            for name, p in zip(SUBSTANCES, srow, strict=True):
-                a.features[f"substance:{name}"] = float(p)
+        for a, features in zip(analyses, text_features(self.model, x), strict=True):
+            a.features.update(features)
+
+
+def text_features(model: ModelArtifact, x: Any) -> list[dict[str, float]]:
+    """Per row of the feature matrix: label logits and substance probabilities."""
+    logits = np.asarray(x @ model.label_coef.T) + model.label_intercept
+    subs = 1.0 / (1.0 + np.exp(-(np.asarray(x @ model.substance_coef.T) + model.substance_intercept)))
+    out = []
+    for row, srow in zip(logits, subs, strict=True):
+        f = {f"model_{label}": float(z) for label, z in zip(LABELS, row, strict=True)}
+        f.update({f"substance:{name}": float(p) for name, p in zip(SUBSTANCES, srow, strict=True)})
+        out.append(f)
+    return out
 
 
 def stack_vector(features: dict[str, float], label: str) -> list[float]:
@@ -125,15 +130,22 @@ class ModelScorer:
 
     def analyze(self, analysis: Analysis) -> None:
         analysis.features.update(rule_features(analysis))
-        for k, label in enumerate(LABELS):
-            z = float(
-                np.dot(self.model.stack_coef[k], stack_vector(analysis.features, label))
-                + self.model.stack_intercept[k]
-            )
-            analysis.scores[label] = sigmoid(z)
+        analysis.scores.update(self.scores(analysis.features))
         decide(analysis, self.threshold)
         if "drug_sale" in analysis.labels:
             analysis.substances = merge_substances(analysis.substances, analysis.features)
+
+    def scores(self, features: dict[str, float]) -> dict[str, float]:
+        """Calibrated label scores from the text logits and rule features."""
+        return {
+            label: sigmoid(
+                float(
+                    np.dot(self.model.stack_coef[k], stack_vector(features, label))
+                    + self.model.stack_intercept[k]
+                )
+            )
+            for k, label in enumerate(LABELS)
+        }
 
 
 def merge_substances(from_lexicon: list[str], features: dict[str, float]) -> list[str]:

@@ -22,14 +22,20 @@ import orjson
 import scipy.sparse as sp
 import sklearn
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from interdictor import __version__
 from interdictor.detect.base import LABELS, SUBSTANCES, Analysis, Post
 from interdictor.detect.evaluation import Scored
-from interdictor.detect.model.classifier import STACK_FEATURES, ModelArtifact, stack_vector
+from interdictor.detect.model.classifier import (
+    STACK_FEATURES,
+    ModelArtifact,
+    ModelScorer,
+    merge_substances,
+    stack_vector,
+    text_features,
+)
 from interdictor.detect.model.features import Featurizer, model_text
-from interdictor.detect.rules import rule_features
+from interdictor.detect.rules import counted_hits, rule_features, substances_of
 from interdictor.ingest.files import InputError, post_from_mapping
 from interdictor.normalize.evasion import evade
 
@@ -50,6 +56,14 @@ class Example:
     substances: tuple[str, ...]
     source: str
     weight: float = 1.0
+
+    @property
+    def domain(self) -> str:
+        """Where a post comes from, for leave-one-domain-out stacking: a real collection,
+        or authored posts of one language."""
+        if self.source.startswith("authored"):
+            return f"authored-{self.post.lang or '?'}"
+        return self.source.split(":")[0]
 
     @property
     def group(self) -> str:
@@ -87,66 +101,88 @@ def heldout_paths(authored: Path) -> list[Path]:
     return sorted(authored.glob("*/heldout.jsonl"))
 
 
-def augment(examples: Sequence[Example], seed: int, share: float = AUGMENT_SHARE) -> list[Example]:
-    """Evaded copies of a random share of the examples, same labels."""
-    rng = random.Random(seed)
-    out = []
-    for ex in examples:
-        if rng.random() < share:
-            post = replace(ex.post, id=f"{ex.post.id}~evaded", text=evade(ex.post.text, rng))
-            out.append(replace(ex, post=post))
-    return out
+def _evaded(ex: Example, rng: random.Random, share: float) -> Example:
+    post = replace(ex.post, id=f"{ex.post.id}~evaded", text=evade(ex.post.text, rng, share=share))
+    return replace(ex, post=post)
 
 
 @dataclass(slots=True)
 class Prepared:
+    """Examples (and their evaded training copies) run through the detectors before
+    the model and vectorized once, so cross-validation folds reuse the work."""
+
+    examples: list[Example]
+    origin: np.ndarray  # index of the example each row stands for (itself, or the copied one)
+    is_copy: np.ndarray
     analyses: list[Analysis]
     x: sp.csr_matrix
     rules: list[dict[str, float]]
 
 
-def prepare(examples: Sequence[Example]) -> Prepared:
-    """Run the detectors that come before the model, and vectorize the text."""
+def prepare(examples: Sequence[Example], seed: int = SEED, augment: bool = True) -> Prepared:
+    """Each example, plus for about AUGMENT_SHARE of them an evaded copy; whether and how
+    an example is copied depends only on the seed and its id, never on the fold."""
     from interdictor.detect.pipeline import Pipeline
 
-    pre = Pipeline.pre_model()
-    analyses = pre.analyze_batch([e.post for e in examples])
+    rows: list[Example] = list(examples)
+    origin = list(range(len(examples)))
+    if augment:
+        for i, ex in enumerate(examples):
+            rng = random.Random(f"{seed}:{ex.post.id}")
+            if rng.random() < AUGMENT_SHARE:
+                rows.append(_evaded(ex, rng, 0.5))
+                origin.append(i)
+    analyses = Pipeline.pre_model().analyze_batch([e.post for e in rows])
     rules = [rule_features(a) for a in analyses]
     x = Featurizer().transform([model_text(a) for a in analyses])
-    return Prepared(analyses, x, rules)
+    is_copy = np.arange(len(rows)) >= len(examples)
+    return Prepared(rows, np.array(origin), is_copy, analyses, x, rules)
 
 
 def _lr(c: float, seed: int) -> LogisticRegression:
     return LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=200)
 
 
-def _oof_logits(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, seed: int) -> np.ndarray:
-    """Each example's logit from a model that did not train on it."""
+def _oof_logits(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, domains: np.ndarray, seed: int) -> np.ndarray:
+    """Each row's logit from a model that never saw its domain: the stacker then learns
+    how far the text model can be trusted on posts unlike its training data."""
     out = np.zeros(len(y), dtype=np.float64)
-    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=seed)
-    for train, test in folds.split(np.zeros(len(y)), y):
+    for d in np.unique(domains):
+        test = domains == d
+        train = ~test
+        if y[train].min() == y[train].max():
+            continue  # one class left: no model to fit, the logit stays neutral
         model = _lr(C_TEXT, seed).fit(x[train], y[train], sample_weight=w[train])
         out[test] = model.decision_function(x[test])
     return out
 
 
 def fit(examples: Sequence[Example], seed: int = SEED) -> ModelArtifact:
-    examples = list(examples) + augment(examples, seed)
-    prep = prepare(examples)
+    prep = prepare(examples, seed)
+    return fit_prepared(prep, np.arange(len(prep.examples)), seed)
+
+
+def fit_prepared(prep: Prepared, rows: np.ndarray, seed: int = SEED) -> ModelArtifact:
+    examples = [prep.examples[i] for i in rows]
+    x = prep.x[rows]
     w = np.array([e.weight for e in examples])
-    n_features = prep.x.shape[1]
+    domains = np.array([prep.examples[i].domain for i in prep.origin[rows]])
+    n_features = x.shape[1]
     label_coef = np.zeros((len(LABELS), n_features), dtype=np.float32)
     label_intercept = np.zeros(len(LABELS), dtype=np.float32)
     stack_coef = np.zeros((len(LABELS), len(STACK_FEATURES)), dtype=np.float32)
     stack_intercept = np.zeros(len(LABELS), dtype=np.float32)
     for k, label in enumerate(LABELS):
         y = np.array([label in e.labels for e in examples], dtype=int)
-        text_model = _lr(C_TEXT, seed).fit(prep.x, y, sample_weight=w)
+        text_model = _lr(C_TEXT, seed).fit(x, y, sample_weight=w)
         label_coef[k] = text_model.coef_[0]
         label_intercept[k] = text_model.intercept_[0]
-        oof = _oof_logits(prep.x, y, w, seed)
+        oof = _oof_logits(x, y, w, domains, seed)
         stacked = np.array(
-            [stack_vector({**r, f"model_{label}": z}, label) for r, z in zip(prep.rules, oof, strict=True)]
+            [
+                stack_vector({**prep.rules[i], f"model_{label}": z}, label)
+                for i, z in zip(rows, oof, strict=True)
+            ]
         )
         stacker = LogisticRegression(C=1.0, random_state=seed, max_iter=1000).fit(stacked, y)
         stack_coef[k] = stacker.coef_[0]
@@ -155,7 +191,7 @@ def fit(examples: Sequence[Example], seed: int = SEED) -> ModelArtifact:
     substance_coef = np.zeros((len(SUBSTANCES), n_features), dtype=np.float32)
     substance_intercept = np.full(len(SUBSTANCES), -10.0, dtype=np.float32)
     sales = [i for i, e in enumerate(examples) if "drug_sale" in e.labels and e.substances]
-    xs = prep.x[sales]
+    xs = x[sales]
     for k, name in enumerate(SUBSTANCES):
         ys = np.array([name in examples[i].substances for i in sales], dtype=int)
         if 0 < ys.sum() < len(ys):
@@ -181,6 +217,26 @@ def fit(examples: Sequence[Example], seed: int = SEED) -> ModelArtifact:
     )
 
 
+def score_prepared(
+    model: ModelArtifact, prep: Prepared, rows: np.ndarray, group_by: str = "source"
+) -> list[Scored]:
+    """What the full pipeline would say about these prepared rows, without re-running it."""
+    scorer = ModelScorer(model)
+    out = []
+    for i, tf in zip(rows, text_features(model, prep.x[rows]), strict=True):
+        e, a = prep.examples[i], prep.analyses[i]
+        features = {**prep.rules[i], **tf}
+        scores = scorer.scores(features)
+        labels = frozenset(label for label, v in scores.items() if v >= scorer.threshold)
+        substances: list[str] = []
+        if "drug_sale" in labels:
+            drug, sale, _, _ = counted_hits(a)
+            substances = merge_substances(substances_of(drug, sale), features)
+        group = e.group if group_by == "source" else str(getattr(e.post, group_by, None) or "?")
+        out.append(Scored(e.labels, e.substances, labels, frozenset(substances), scores, group))
+    return out
+
+
 def score(model: ModelArtifact, examples: Sequence[Example], group_by: str = "source") -> list[Scored]:
     """Run the full pipeline with ``model`` over labelled examples."""
     from interdictor.detect.pipeline import Pipeline
@@ -202,24 +258,19 @@ def score(model: ModelArtifact, examples: Sequence[Example], group_by: str = "so
 
 def cross_validate_sources(examples: Sequence[Example], seed: int = SEED) -> dict[str, list[Scored]]:
     """For each real source, train on everything else and score that source."""
-    groups = sorted({e.group for e in examples if not e.group.startswith("authored")})
+    prep = prepare(examples, seed)
+    groups = np.array([e.group for e in prep.examples])
+    origin_groups = groups[prep.origin]
     out = {}
-    for g in groups:
-        model = fit([e for e in examples if e.group != g], seed)
-        out[g] = score(model, [e for e in examples if e.group == g])
+    for g in sorted({e.group for e in examples if not e.group.startswith("authored")}):
+        model = fit_prepared(prep, np.flatnonzero(origin_groups != g), seed)
+        out[g] = score_prepared(model, prep, np.flatnonzero((groups == g) & ~prep.is_copy))
     return out
 
 
 def evaded_copies(examples: Sequence[Example], seed: int) -> list[Example]:
     rng = random.Random(seed)
-    return [
-        replace(
-            e,
-            post=replace(e.post, id=f"{e.post.id}~evaded", text=evade(e.post.text, rng, share=0.6)),
-            source=e.source + "+evaded",
-        )
-        for e in examples
-    ]
+    return [replace(_evaded(e, rng, 0.6), source=e.source + "+evaded") for e in examples]
 
 
 def summary(meta: dict[str, Any]) -> str:

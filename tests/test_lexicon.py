@@ -1,0 +1,98 @@
+"""The lexicon: matching through evasion, ambiguity needing context, phrases read once."""
+
+from __future__ import annotations
+
+import pytest
+
+from interdictor.detect.base import Analysis, Post
+from interdictor.detect.lexicon import Lexicon, LexiconDetector, PatternDetector, default_lexicon
+from interdictor.detect.lexicon.matcher import LexiconError
+from interdictor.detect.pipeline import Pipeline
+from interdictor.normalize import normalize
+
+HEADER = "term\tcategory\tlabel\tsubstance\tweight\tambiguous\tlang\tdetail\n"
+
+
+def hits(text: str) -> list[tuple[str, str, str]]:
+    a = Analysis(Post("t", text))
+    LexiconDetector().analyze(a)
+    return [(h.term, h.category, text[h.start : h.end]) for h in a.hits]
+
+
+def test_shipped_lexicon_is_versioned_and_covers_every_category() -> None:
+    lex = default_lexicon()
+    assert lex.version != "unversioned"
+    categories = {e.category for e in lex.entries}
+    assert {"drug_name", "slang", "pill_mark", "emoji", "sale_cue", "buy_cue", "recruit_cue", "border_place",
+            "negative_cue"} <= categories
+    assert {e.lang for e in lex.entries} >= {"en", "es"}
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("selling fentanyl", "fentanyl"),
+        ("F E N T A N Y L", "fentanyl"),
+        ("fеntanyl", "fentanyl"),  # Cyrillic е
+        ("f3nt4nyl", "fentanyl"),
+        ("🅿️ available", "🅿"),
+        ("pago por viaje", "pago por viaje"),
+        ("PÁGO POR VIÁJE", "pago por viaje"),
+    ],
+)
+def test_terms_match_through_evasion(text: str, term: str) -> None:
+    assert term in {t for t, _, _ in hits(text)}
+
+
+def test_whole_words_only_with_plural_s() -> None:
+    assert "m30" in {t for t, _, _ in hits("blue m30s")}
+    assert not [h for h in hits("molecule") if h[0] == "molly"]
+
+
+def test_longer_phrase_wins_over_the_words_inside_it() -> None:
+    found = hits("no prescription required")
+    assert ("no prescription required", "sale_cue", "no prescription required") in found
+    assert all(c != "negative_cue" for _, c, _ in found)
+
+
+@pytest.mark.parametrize("text", ["Snow ❄️ day tomorrow!", "candy for the kids", "we went to the beach"])
+def test_ambiguous_slang_alone_does_not_flag(text: str) -> None:
+    a = Pipeline.rules_only().analyze(Post("t", text))
+    assert a.labels == []
+    assert not [e for e in a.evidence if e.signal in ("slang", "emoji")]
+
+
+def test_ambiguous_slang_counts_beside_a_sale() -> None:
+    a = Pipeline.rules_only().analyze(Post("t", "❄️ snow 3.5g $200, dm to order, ships today"))
+    assert "drug_sale" in a.labels
+    assert "stimulant" in a.substances
+
+
+def test_patterns_find_prices_and_quantities_in_original_offsets() -> None:
+    text = "ｐｒｉｃｅ: 1oz $180, 5 for 100"
+    a = Analysis(Post("t", text))
+    PatternDetector().analyze(a)
+    found = {(h.category, text[h.start : h.end]) for h in a.hits}
+    assert ("quantity", "1oz") in found
+    assert ("price", "$180") in found
+    assert ("price", "5 for 100") in found
+
+
+def test_custom_lexicon_from_text() -> None:
+    lex = Lexicon.parse("# lexicon-version: test-1\n" + HEADER + "zorbo\tslang\tdrug_sale\tcannabis\t1.5\t0\ten\ttest\n")
+    assert lex.version == "test-1"
+    [hit] = lex.find(normalize("got z o r b o"))
+    assert hit.term == "zorbo" and hit.weight == 1.5
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("term\tcategory\n", "header"),
+        (HEADER + "x\tslang\n", "row 2 has 2 fields"),
+        (HEADER + "x\tslang\tdrug_sale\t\theavy\t0\ten\td\n", "not a number"),
+    ],
+)
+def test_malformed_lexicon_names_the_problem(body: str, message: str) -> None:
+    with pytest.raises(LexiconError, match=message):
+        Lexicon.parse(body)

@@ -1,0 +1,83 @@
+"""Training is reproducible, the model round-trips, and `evaluate` reports on users' data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import orjson
+import pytest
+
+from conftest import ROOT, run_cli
+from interdictor.detect.base import Post
+from interdictor.detect.model.classifier import ModelArtifact
+from interdictor.detect.model.training import Example, fit, load_examples
+from interdictor.detect.pipeline import Pipeline
+from interdictor.ingest.files import InputError
+
+AUTHORED = ROOT / "data" / "authored"
+
+
+@pytest.fixture(scope="module")
+def small_set() -> list[Example]:
+    examples = load_examples(sorted(AUTHORED.glob("*/train.jsonl")))
+    return examples[::4]
+
+
+def digest(directory: Path) -> str:
+    return hashlib.sha256((directory / "model.npz").read_bytes() + (directory / "model.json").read_bytes()).hexdigest()
+
+
+def test_same_data_and_seed_give_the_same_model(small_set: list[Example], tmp_path: Path) -> None:
+    fit(small_set, seed=7).save(tmp_path / "a")
+    fit(small_set, seed=7).save(tmp_path / "b")
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_saved_model_loads_and_scores(small_set: list[Example], tmp_path: Path) -> None:
+    fit(small_set, seed=7).save(tmp_path / "m")
+    model = ModelArtifact.load(tmp_path / "m")
+    assert model.meta["seed"] == 7 and model.meta["examples"] >= len(small_set)
+    a = Pipeline.with_model(model).analyze(Post("x", "se buscan choferes, pago por viaje, zona Laredo"))
+    assert 0.0 <= a.scores["smuggling_recruitment"] <= 1.0
+    assert "model_smuggling_recruitment" in a.features
+
+
+def test_training_data_with_a_bad_line_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"id": "a", "text": "hi", "labels": []}\n{"id": "b", "labels": []}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"gold.jsonl:2: missing 'text'"):
+        load_examples([path])
+
+
+def test_unknown_label_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"id": "a", "text": "hi", "labels": ["spam"]}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="unknown labels"):
+        load_examples([path])
+
+
+def test_evaluate_reports_metrics_and_saves_a_plot(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": "1", "text": "🔌 blues m30 5 for 100 tap in", "labels": ["drug_sale"], "substances": ["fentanyl"], "lang": "en"},
+        {"id": "2", "text": "se buscan choferes pago por viaje zona laredo", "labels": ["smuggling_recruitment"], "lang": "es"},
+        {"id": "3", "text": "snow day tomorrow, schools closed", "labels": [], "lang": "en"},
+        {"id": "4", "text": "90 days clean from blues", "labels": [], "lang": "en"},
+    ]
+    gold.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    plot = tmp_path / "pr.png"
+    proc = run_cli("evaluate", str(gold), "--by", "lang", "--plot", str(plot), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = orjson.loads(proc.stdout)
+    assert report["all"]["n"] == 4
+    assert set(report["by"]) == {"en", "es"}
+    assert report["all"]["drug_sale"]["n_pos"] == 1
+    assert 0.0 <= report["all"]["none"]["fpr"] <= 1.0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_refuses_a_missing_file(tmp_path: Path) -> None:
+    proc = run_cli("evaluate", str(tmp_path / "nope.jsonl"))
+    assert proc.returncode == 2
+    assert b"nope.jsonl" in proc.stderr
