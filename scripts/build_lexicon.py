@@ -40,7 +40,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-VERSION = "2026.11.1"
+from interdictor.detect.base import SUBSTANCES as ALL_SUBSTANCES
+
+VERSION = "2026.11.2"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "src" / "interdictor" / "detect" / "lexicon" / "data"
@@ -66,21 +68,7 @@ CATEGORIES: dict[str, tuple[str, float, float]] = {
     "negative_cue": ("", -3.0, -0.25),
 }
 CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORIES)}
-SUBSTANCES = frozenset(
-    {
-        "fentanyl",
-        "opioid",
-        "benzodiazepine",
-        "stimulant",
-        "cannabis",
-        "mdma",
-        "psychedelic",
-        "dissociative",
-        "steroid",
-        "prescription",
-        "",
-    }
-)
+SUBSTANCES = frozenset({*ALL_SUBSTANCES, ""})
 # Categories whose rows name a drug, and so must carry a substance.
 SUBSTANCE_REQUIRED = frozenset({"drug_name", "pill_mark"})
 # Categories about context rather than a drug: they never carry a substance.

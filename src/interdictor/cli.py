@@ -19,8 +19,9 @@ from interdictor.detect.evaluation import LabelMetrics, Metrics
 from interdictor.detect.scan import ScanStats, open_output, scan_records
 from interdictor.ingest.files import FORMATS, InputError, PostReader
 
-app = typer.Typer(help="Find drug-sale and smuggling-recruitment posts.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Find drug-sale and smuggling-recruitment posts.", no_args_is_help=True, add_completion=False
+)
 err = Console(stderr=True)
 
 
@@ -41,16 +42,26 @@ def _summary(stats: ScanStats, title: str) -> Table:
 @app.command()
 def scan(
     input: Annotated[str, typer.Argument(help="JSON Lines, CSV or Parquet file; - for standard input")],
-    output: Annotated[str, typer.Option("-o", "--output",
-                                        help="JSON Lines out; - for standard output")] = "-",
-    fmt: Annotated[str | None, typer.Option(
-        "--format", help=f"input format: {', '.join(FORMATS)} (default: by extension)")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1,
-                                         help="processes on this machine (local engine)")] = 1,
-    engine: Annotated[Literal["local", "ray"], typer.Option(
-        "--engine", help="local: this machine; ray: a Ray cluster (needs interdictor[ray])")] = "local",
-    ray_address: Annotated[str | None, typer.Option(
-        "--ray-address", help="Ray cluster to join: auto or host:port (default: start Ray here)")] = None,
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="JSON Lines out; - for standard output")
+    ] = "-",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help=f"input format: {', '.join(FORMATS)} (default: by extension)"),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="processes on this machine (local engine)")
+    ] = 1,
+    engine: Annotated[
+        Literal["local", "ray"],
+        typer.Option("--engine", help="local: this machine; ray: a Ray cluster (needs interdictor[ray])"),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address", help="Ray cluster to join: auto or host:port (default: start Ray here)"
+        ),
+    ] = None,
 ) -> None:
     """Scan posts and write one JSON line per input line (labels, scores, evidence)."""
     if ray_address is not None and engine != "ray":
@@ -58,8 +69,10 @@ def scan(
         raise typer.Exit(2)
     if (ray_address or "").startswith("ray://"):
         # Ray Data does not run through Ray Client (ray-project/ray#48682).
-        err.print("[red]error:[/red] Ray Data cannot run through Ray Client (ray://); run the scan on a "
-                  "cluster node with --ray-address auto, or send it with `ray job submit`")
+        err.print(
+            "[red]error:[/red] Ray Data cannot run through Ray Client (ray://); run the scan on a "
+            "cluster node with --ray-address auto, or send it with `ray job submit`"
+        )
         raise typer.Exit(2)
     try:
         reader = PostReader(input, fmt)
@@ -72,8 +85,10 @@ def scan(
         except ImportError as exc:
             if (exc.name or "").startswith("interdictor"):
                 raise
-            err.print(f"[red]error:[/red] --engine ray needs Ray Data ({exc}); "
-                      "install it with: pip install 'interdictor\\[ray]'")
+            err.print(
+                f"[red]error:[/red] --engine ray needs Ray Data ({exc}); "
+                "install it with: pip install 'interdictor\\[ray]'"
+            )
             raise typer.Exit(2) from None
         run = partial(scan_with_ray, address=ray_address)
     else:
@@ -81,9 +96,15 @@ def scan(
     out = open_output(output)
     try:
         if err.is_terminal and reader.size:
-            with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("bytes"), TimeElapsedColumn(), console=err,
-                          transient=True) as progress:
+            with Progress(
+                TextColumn("scanning"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("bytes"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
                 task = progress.add_task("scan", total=reader.size)
                 stats = run(reader, out, on_chunk=lambda _: progress.update(task, completed=reader.position))
         else:
@@ -96,24 +117,55 @@ def scan(
 
 def _metrics_table(title: str, groups: dict[str, Metrics]) -> Table:
     table = Table(title=title, header_style="bold")
-    for col in ("group", "n", "label", "precision", "recall", "F1", "pos", "fp", "fn", "FP rate", "substance acc."):
+    for col in (
+        "group",
+        "n",
+        "label",
+        "precision",
+        "recall",
+        "F1",
+        "pos",
+        "fp",
+        "fn",
+        "FP rate",
+        "substance acc.",
+    ):
         table.add_column(col, justify="left" if col in ("group", "label") else "right")
     for name, m in groups.items():
         fpr = f"{m.false_positive_rate:.3f} ({m.negatives})" if m.false_positive_rate is not None else ""
         subst = f"{m.substance_accuracy:.3f} ({m.substance_n})" if m.substance_accuracy is not None else ""
         rows: list[tuple[str, LabelMetrics | None]] = list(m.labels.items()) or [("-", None)]
         for i, (label, lm) in enumerate(rows):
-            cells = ([f"{lm.precision:.3f}", f"{lm.recall:.3f}", f"{lm.f1:.3f}", str(lm.n_pos),
-                      str(lm.fp), str(lm.fn)] if lm else [""] * 6)
-            table.add_row(name if i == 0 else "", str(m.n) if i == 0 else "", label, *cells,
-                          fpr if i == 0 else "", subst if i == 0 else "")
+            cells = (
+                [
+                    f"{lm.precision:.3f}",
+                    f"{lm.recall:.3f}",
+                    f"{lm.f1:.3f}",
+                    str(lm.n_pos),
+                    str(lm.fp),
+                    str(lm.fn),
+                ]
+                if lm
+                else [""] * 6
+            )
+            table.add_row(
+                name if i == 0 else "",
+                str(m.n) if i == 0 else "",
+                label,
+                *cells,
+                fpr if i == 0 else "",
+                subst if i == 0 else "",
+            )
     return table
 
 
 @app.command()
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="labelled posts: scan input plus 'labels' (and 'substances')")],
-    by: Annotated[str | None, typer.Option("--by", help="also report per value of this field (source, lang, surface...)")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="also report per value of this field (source, lang, surface...)"),
+    ] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="save a precision-recall plot (PNG)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")] = False,
 ) -> None:
@@ -135,8 +187,11 @@ def evaluate(
     overall = metrics(rows)
     groups = by_group(rows) if by else {}
     if as_json:
-        typer.echo(orjson.dumps({"all": overall.as_dict(),
-                                 "by": {k: v.as_dict() for k, v in groups.items()}}).decode())
+        typer.echo(
+            orjson.dumps(
+                {"all": overall.as_dict(), "by": {k: v.as_dict() for k, v in groups.items()}}
+            ).decode()
+        )
     else:
         console = Console()
         console.print(_metrics_table(f"{gold.name}: all", {"all": overall}))
@@ -157,10 +212,16 @@ def evaluate(
 @app.command()
 def train(
     shared: Annotated[Path, typer.Option(help="folder of real labelled data")] = Path("../shared/data"),
-    authored: Annotated[Path, typer.Option(help="folder of authored data (*/train.jsonl)")] = Path("data/authored"),
-    out: Annotated[Path | None, typer.Option(help="where to write the model (default: inside the package)")] = None,
+    authored: Annotated[Path, typer.Option(help="folder of authored data (*/train.jsonl)")] = Path(
+        "data/authored"
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="where to write the model (default: inside the package)")
+    ] = None,
     seed: Annotated[int, typer.Option(help="random seed; same data and seed give the same model")] = 13,
-    cross_validate: Annotated[bool, typer.Option("--cross-validate", help="first report source-held-out figures")] = False,
+    cross_validate: Annotated[
+        bool, typer.Option("--cross-validate", help="first report source-held-out figures")
+    ] = False,
 ) -> None:
     """Train the detector on real and authored data and write the model."""
     from interdictor.detect.evaluation import by_group, metrics
@@ -185,18 +246,25 @@ def train(
 
         with console.status("cross-validating: each real source held out in turn"):
             held = cross_validate_sources(examples, seed)
-        console.print(_metrics_table("real data, each source held out of training",
-                                     {g: metrics(rows) for g, rows in held.items()}))
+        console.print(
+            _metrics_table(
+                "real data, each source held out of training", {g: metrics(rows) for g, rows in held.items()}
+            )
+        )
     with console.status(f"training on {len(examples):,} posts"):
         model = fit(examples, seed)
     heldout = load_examples(heldout_paths(authored))
     if heldout:
         clean = score(model, heldout)
         evaded = score(model, evaded_copies(heldout, seed))
-        console.print(_metrics_table("authored held-out split, clean and evaded copies",
-                                     {**by_group(clean), **by_group(evaded)}))
-        console.print(_metrics_table("authored held-out split by language",
-                                     by_group(score(model, heldout, "lang"))))
+        console.print(
+            _metrics_table(
+                "authored held-out split, clean and evaded copies", {**by_group(clean), **by_group(evaded)}
+            )
+        )
+        console.print(
+            _metrics_table("authored held-out split by language", by_group(score(model, heldout, "lang")))
+        )
     target = out or packaged_model_dir() or Path(__file__).parent / "detect" / "model" / "data"
     model.save(target)
     err.print(f"model written to {target}")

@@ -2,7 +2,7 @@
 
 Only the driver reads the input, so it may be standard input as well as a file. A
 feeder thread reads records in blocks of ``BLOCK`` and puts each block into the object
-store; a queue of at most ``QUEUE_BLOCKS`` references carries them to a single read task
+store; a queue of at most ``QUEUE_BLOCKS`` references carries them to a single task
 that hands them to Ray Data. While the queue is full the feeder waits, so the driver
 holds a few blocks however large the input. An actor pool scans the blocks (each actor
 builds the pipeline once) and the driver writes the output lines in input order.
@@ -16,12 +16,12 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from functools import partial
+from typing import IO
 
 import pyarrow as pa
 import ray
-from ray.data import ActorPoolStrategy, DataContext, Datasource, ReadTask
-from ray.data.block import BlockMetadata
+from ray.data import ActorPoolStrategy, DataContext
 from ray.util.queue import Queue
 
 from interdictor.detect.pipeline import Pipeline
@@ -39,25 +39,10 @@ def _to_block(records: list[Record]) -> pa.Table:
     )
 
 
-class _QueueDatasource(Datasource):
-    """One read task that yields the blocks the driver puts on ``queue``, in order."""
-
-    def __init__(self, queue: Queue) -> None:
-        self.queue = queue
-
-    def estimate_inmemory_data_size(self) -> int | None:
-        return None
-
-    def get_read_tasks(self, parallelism: int, *_: Any, **__: Any) -> list[ReadTask]:
-        queue = self.queue
-
-        def drain() -> Iterator[pa.Table]:
-            while (item := queue.get()) is not None:
-                yield ray.get(item[0])
-
-        return [
-            ReadTask(drain, BlockMetadata(num_rows=None, size_bytes=None, input_files=None, exec_stats=None))
-        ]
+def _drain(_seed: pa.Table, queue: Queue) -> Iterator[pa.Table]:
+    """The source of the dataset: yields, in order, the blocks the driver puts on ``queue``."""
+    while (item := queue.get()) is not None:
+        yield ray.get(item[0])
 
 
 class _Scanner:
@@ -108,11 +93,30 @@ def _connect(address: str | None) -> bool:
     # Ray's start-up and Ray Data's execution notes would bury the command's own summary.
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     if address is None:
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING)
+        ray.init(
+            num_cpus=os.cpu_count(),
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
     else:
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     return True
+
+
+def _write(lines: pa.Table, out: IO[bytes], stats: ScanStats) -> None:
+    """Write one batch of output lines and count them, as the local engine does."""
+    buf = bytearray()
+    columns = (lines.column(name).to_pylist() for name in ("data", "labels", "error"))
+    for data, labels, is_error in zip(*columns, strict=True):
+        buf += data
+        buf += b"\n"
+        if is_error:
+            stats.errors += 1
+        else:
+            stats.posts += 1
+            stats.flagged.update(labels)
+    out.write(buf)
 
 
 def _scan(
@@ -125,36 +129,26 @@ def _scan(
     ctx.enable_progress_bars = False  # the command draws its own
     feeder = _Feeder(records, queue)
     feeder.start()
-    # One scanner per CPU from the start (the pool would otherwise grow from one, slowly),
-    # and more if the cluster grows.
+    # A one-row seed whose single map task streams the driver's blocks in: public Dataset
+    # calls only, so it works across Ray versions. Neither takes a CPU (the task only
+    # waits on the queue), so a pool holding every CPU cannot starve the input.
+    ds = ray.data.from_items([0]).map_batches(
+        partial(_drain, queue=queue), batch_size=None, batch_format="pyarrow", num_cpus=0
+    )
+    # One scanner per CPU from the start (a pool grown from one ramps up slowly), and
+    # more if the cluster grows.
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
-    # The read task only waits on the queue, so it takes no CPU from the scanners.
-    ds = ray.data.read_datasource(_QueueDatasource(queue), num_cpus=0).map_batches(
+    ds = ds.map_batches(
         _Scanner,
         batch_size=CHUNK,
         batch_format="pyarrow",
-        compute=ActorPoolStrategy(min_size=1, max_size=None, initial_size=cpus),
+        compute=ActorPoolStrategy(min_size=cpus, max_size=None),
         num_cpus=1,
     )
-    for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
-        buf = bytearray()
-        rows = zip(
-            batch.column("data").to_pylist(),
-            batch.column("labels").to_pylist(),
-            batch.column("error").to_pylist(),
-            strict=True,
-        )
-        for data, labels, is_error in rows:
-            buf += data
-            buf += b"\n"
-            if is_error:
-                stats.errors += 1
-            else:
-                stats.posts += 1
-                stats.flagged.update(labels)
-        out.write(buf)
+    for lines in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+        _write(lines, out, stats)
         if on_chunk is not None:
-            on_chunk(batch.num_rows)
+            on_chunk(len(lines))
     out.flush()
     feeder.join()
     if feeder.error is not None:

@@ -16,31 +16,19 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from interdictor.detect.base import Analysis, Evidence, TermHit
+from interdictor.detect.base import INDICATOR_TYPES, Analysis, Evidence, TermHit
 
 DRUG_CATEGORIES = frozenset({"drug_name", "slang", "pill_mark", "emoji"})
 SALE_CATEGORIES = frozenset({"sale_cue", "buy_cue", "price", "quantity", "dosage"})
 RECRUIT_CATEGORIES = frozenset({"recruit_cue", "border_place"})
-CONTACT_INDICATORS = frozenset(
-    {
-        "phone",
-        "email",
-        "url",
-        "domain",
-        "telegram",
-        "whatsapp",
-        "signal",
-        "wickr",
-        "snapchat",
-        "instagram",
-        "session",
-        "threema",
-    }
-)
 PAYMENT_INDICATORS = frozenset({"cashapp", "venmo", "zelle", "btc", "eth", "xmr", "trx", "ltc"})
+CONTACT_INDICATORS = frozenset(INDICATOR_TYPES) - PAYMENT_INDICATORS - {"pgp_fingerprint"}
 # Where a post appears says something about intent: a listing offers, a review reports.
 SURFACE_SALE_PRIOR = {"marketplace_listing": 1.0, "classified_ad": 0.5, "direct_message": 0.25}
 SURFACE_NEGATIVE = {"review": -1.0}
+
+# The drug, sale, recruitment and negative hits that count in a post's context.
+Counted = tuple[list[TermHit], list[TermHit], list[TermHit], list[TermHit]]
 
 CAP = 3.5
 BIAS = -2.5
@@ -64,7 +52,7 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def counted_hits(analysis: Analysis) -> tuple[list[TermHit], list[TermHit], list[TermHit], list[TermHit]]:
+def counted_hits(analysis: Analysis) -> Counted:
     """The drug, sale, recruitment and negative hits that count in context."""
     by_cat: dict[str, list[TermHit]] = defaultdict(list)
     for h in _distinct(analysis.hits):
@@ -91,15 +79,24 @@ def counted_hits(analysis: Analysis) -> tuple[list[TermHit], list[TermHit], list
     return drug, sale, recruit, by_cat["negative_cue"]
 
 
-def rule_features(analysis: Analysis) -> dict[str, float]:
+def rule_features(analysis: Analysis, counted: Counted | None = None) -> dict[str, float]:
     """Named evidence strengths, each capped so no single kind dominates."""
-    drug, sale, recruit, negative = counted_hits(analysis)
+    drug, sale, recruit, negative = counted or counted_hits(analysis)
     types = {i.type for i in analysis.indicators}
     surface = analysis.post.surface or ""
     contact = 0.5 if types & CONTACT_INDICATORS else 0.0
     payment = 0.75 if types & PAYMENT_INDICATORS else 0.0
     pay = 0.75 if recruit and any(h.category == "price" for h in analysis.hits) else 0.0
     return {
+        # Any finding at all that bears on each label, counted in context or not.
+        "evidence_drug_sale": float(
+            any(h.label == "drug_sale" or h.category in SALE_CATEGORIES for h in analysis.hits)
+            or bool(types - {"pgp_fingerprint"})
+        ),
+        "evidence_smuggling_recruitment": float(
+            any(h.label == "smuggling_recruitment" or h.category == "price" for h in analysis.hits)
+            or bool(types & CONTACT_INDICATORS)
+        ),
         "drug": min(_top(drug), CAP),
         "sale": min(_top(sale) + contact + payment + SURFACE_SALE_PRIOR.get(surface, 0.0), CAP),
         "recruit": min(_top(recruit) + pay + (contact if recruit else 0.0), CAP + 0.5),
@@ -143,17 +140,18 @@ class RuleScorer:
         self.threshold = threshold
 
     def analyze(self, analysis: Analysis) -> None:
-        features = rule_features(analysis)
+        counted = counted_hits(analysis)
+        features = rule_features(analysis, counted)
         analysis.features.update(features)
         for label, logit in rule_logits(features).items():
             analysis.scores[label] = sigmoid(logit)
-        decide(analysis, self.threshold)
+        decide(analysis, self.threshold, counted)
 
 
-def decide(analysis: Analysis, threshold: float) -> None:
+def decide(analysis: Analysis, threshold: float, counted: Counted) -> None:
     """Labels from scores, substances for sales, and the evidence that counted."""
     analysis.labels = [label for label, s in analysis.scores.items() if s >= threshold]
-    drug, sale, recruit, negative = counted_hits(analysis)
+    drug, sale, recruit, negative = counted
     if "drug_sale" in analysis.labels:
         analysis.substances = substances_of(drug, sale)
     add_evidence(analysis, [*drug, *sale, *recruit, *negative])

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 # Anything but a letter, digit, line break or sigil: spaces, ":", "-", arrows, "👉"...
 _GAP = r"[^\w\n@$]"
-_SEPARATORS = frozenset(":=>|~-\u2013\u2014\u2192\u27a1\u2b07\U0001F447\U0001F449")
+_SEPARATORS = frozenset(":=>|~-\u2013\u2014\u2192\u27a1\u2b07\U0001f447\U0001f449")
 _FILLER = r"(?:me|id|at|on|is|es|en|al|via|user(?:name)?|handle|name|account|acc|add)"
 
 # Words that follow a cue in ordinary sentences ("telegram: link in bio") and are not handles.

@@ -147,9 +147,7 @@ _WHATSAPP_CUES = r"whats[^\S\n]?app|watsapp|wassap|guasap|wapp|whats|wsp|wpp|wa"
 _WHATSAPP_NUMBER = re.compile(
     rf"(?:{SLASH}(?:send/?)?|/?\?)(?:\?phone=|phone=)?\+?(?P<number>[0-9]{{7,15}}+)(?![0-9])"
 )
-_WHATSAPP_INVITE = re.compile(
-    SLASH + r"(?:invite/)?(?P<code>[A-Za-z0-9]{20,24}+)(?![A-Za-z0-9])"
-)
+_WHATSAPP_INVITE = re.compile(SLASH + r"(?:invite/)?(?P<code>[A-Za-z0-9]{20,24}+)(?![A-Za-z0-9])")
 
 
 class WhatsAppRecognizer:

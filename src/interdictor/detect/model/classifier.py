@@ -19,11 +19,21 @@ import numpy.typing as npt
 
 from interdictor.detect.base import LABELS, SUBSTANCES, Analysis
 from interdictor.detect.model.features import Featurizer, model_text
-from interdictor.detect.rules import THRESHOLD, decide, rule_features, sigmoid
+from interdictor.detect.rules import THRESHOLD, counted_hits, decide, rule_features, sigmoid
 
 # What the stacker sees for each label: the text model's logit and the rule features.
 STACK_FEATURES = ("model", "drug", "sale", "recruit", "negative")
+NO_EVIDENCE_CAP = 0.4
 MODEL_FILE = "model.npz"
+ARRAYS = (
+    "label_coef",
+    "label_intercept",
+    "stack_coef",
+    "stack_intercept",
+    "substance_coef",
+    "substance_intercept",
+)
+QUANTIZED = frozenset({"label_coef", "substance_coef"})
 META_FILE = "model.json"
 
 Array = npt.NDArray[np.float32]
@@ -35,25 +45,22 @@ class ModelArtifact:
     label_intercept: Array  # (labels,)
     stack_coef: Array  # (labels, len(STACK_FEATURES))
     stack_intercept: Array  # (labels,)
-    substance_coef: Array  # (substances, features)
+    substance_coef: Array  # (substances, word features): names carry the substance
     substance_intercept: Array  # (substances,)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        arrays = {
-            k: getattr(self, k).astype(
-                np.float16 if k.endswith("_coef") and k != "stack_coef" else np.float32
-            )
-            for k in (
-                "label_coef",
-                "label_intercept",
-                "stack_coef",
-                "stack_intercept",
-                "substance_coef",
-                "substance_intercept",
-            )
-        }
+        arrays: dict[str, Any] = {}
+        for name in ARRAYS:
+            value = getattr(self, name)
+            if name in QUANTIZED:
+                # int8 with one scale per row: a quarter of the size, no loss that moves a score.
+                scale = np.maximum(np.abs(value).max(axis=1), 1e-12) / 127.0
+                arrays[name] = np.round(value / scale[:, None]).astype(np.int8)
+                arrays[f"{name}_scale"] = scale.astype(np.float32)
+            else:
+                arrays[name] = value.astype(np.float32)
         np.savez_compressed(directory / MODEL_FILE, **arrays)
         (directory / META_FILE).write_text(
             json.dumps(self.meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"
@@ -62,7 +69,12 @@ class ModelArtifact:
     @classmethod
     def load(cls, directory: Path) -> ModelArtifact:
         with np.load(directory / MODEL_FILE) as z:
-            arrays = {k: z[k].astype(np.float32) for k in z.files}
+            arrays = {
+                name: (
+                    z[name].astype(np.float32) * z[f"{name}_scale"][:, None] if name in QUANTIZED else z[name]
+                )
+                for name in ARRAYS
+            }
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         return cls(meta=meta, **arrays)
 
@@ -104,7 +116,8 @@ class TextClassifier:
 def text_features(model: ModelArtifact, x: Any) -> list[dict[str, float]]:
     """Per row of the feature matrix: label logits and substance probabilities."""
     logits = np.asarray(x @ model.label_coef.T) + model.label_intercept
-    subs = 1.0 / (1.0 + np.exp(-(np.asarray(x @ model.substance_coef.T) + model.substance_intercept)))
+    words = x[:, : model.substance_coef.shape[1]]
+    subs = 1.0 / (1.0 + np.exp(-(np.asarray(words @ model.substance_coef.T) + model.substance_intercept)))
     out = []
     for row, srow in zip(logits, subs, strict=True):
         f = {f"model_{label}": float(z) for label, z in zip(LABELS, row, strict=True)}
@@ -129,23 +142,28 @@ class ModelScorer:
         self.threshold = threshold
 
     def analyze(self, analysis: Analysis) -> None:
-        analysis.features.update(rule_features(analysis))
+        counted = counted_hits(analysis)
+        analysis.features.update(rule_features(analysis, counted))
         analysis.scores.update(self.scores(analysis.features))
-        decide(analysis, self.threshold)
+        decide(analysis, self.threshold, counted)
         if "drug_sale" in analysis.labels:
             analysis.substances = merge_substances(analysis.substances, analysis.features)
 
     def scores(self, features: dict[str, float]) -> dict[str, float]:
-        """Calibrated label scores from the text logits and rule features."""
-        return {
-            label: sigmoid(
-                float(
-                    np.dot(self.model.stack_coef[k], stack_vector(features, label))
-                    + self.model.stack_intercept[k]
-                )
+        """Calibrated label scores from the text logits and rule features. A post with
+        no finding that bears on a label stays below the threshold for it: every label
+        comes with evidence a reviewer can check."""
+        out = {}
+        for k, label in enumerate(LABELS):
+            z = (
+                np.dot(self.model.stack_coef[k], stack_vector(features, label))
+                + self.model.stack_intercept[k]
             )
-            for k, label in enumerate(LABELS)
-        }
+            score = sigmoid(float(z))
+            if not features.get(f"evidence_{label}", 1.0):
+                score = min(score, NO_EVIDENCE_CAP)
+            out[label] = score
+        return out
 
 
 def merge_substances(from_lexicon: list[str], features: dict[str, float]) -> list[str]:
