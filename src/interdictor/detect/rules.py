@@ -88,14 +88,10 @@ def rule_features(analysis: Analysis, counted: Counted | None = None) -> dict[st
     payment = 0.75 if types & PAYMENT_INDICATORS else 0.0
     pay = 0.75 if recruit and any(h.category == "price" for h in analysis.hits) else 0.0
     return {
-        # Any finding at all that bears on each label, counted in context or not.
+        # Any finding at all that bears on a sale, counted in context or not.
         "evidence_drug_sale": float(
             any(h.label == "drug_sale" or h.category in SALE_CATEGORIES for h in analysis.hits)
             or bool(types - {"pgp_fingerprint"})
-        ),
-        "evidence_smuggling_recruitment": float(
-            any(h.label == "smuggling_recruitment" or h.category == "price" for h in analysis.hits)
-            or bool(types & CONTACT_INDICATORS)
         ),
         "drug": min(_top(drug), CAP),
         "sale": min(_top(sale) + contact + payment + SURFACE_SALE_PRIOR.get(surface, 0.0), CAP),

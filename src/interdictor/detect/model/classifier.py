@@ -24,6 +24,7 @@ from interdictor.detect.rules import THRESHOLD, counted_hits, decide, rule_featu
 # What the stacker sees for each label: the text model's logit and the rule features.
 STACK_FEATURES = ("model", "drug", "sale", "recruit", "negative")
 NO_EVIDENCE_CAP = 0.4
+NEEDS_EVIDENCE = frozenset({"drug_sale"})
 MODEL_FILE = "model.npz"
 ARRAYS = (
     "label_coef",
@@ -151,8 +152,8 @@ class ModelScorer:
 
     def scores(self, features: dict[str, float]) -> dict[str, float]:
         """Calibrated label scores from the text logits and rule features. A post with
-        no finding that bears on a label stays below the threshold for it: every label
-        comes with evidence a reviewer can check."""
+        no drug, sale or indicator finding at all stays below the drug_sale threshold:
+        to the text model, short vocabulary-free posts look like listing titles."""
         out = {}
         for k, label in enumerate(LABELS):
             z = (
@@ -160,7 +161,7 @@ class ModelScorer:
                 + self.model.stack_intercept[k]
             )
             score = sigmoid(float(z))
-            if not features.get(f"evidence_{label}", 1.0):
+            if label in NEEDS_EVIDENCE and not features.get(f"evidence_{label}", 1.0):
                 score = min(score, NO_EVIDENCE_CAP)
             out[label] = score
         return out
