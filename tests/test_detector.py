@@ -63,7 +63,12 @@ def test_hard_negatives_are_not_flagged(pipeline: Pipeline, text: str, expected_
 FLAGGED = [
     ("🔌 got blues m30s 💊 5 for 100, tap in on tele @plugexample", "drug_sale", "fentanyl", "m30s"),
     ("hay perico y cristal a domicilio 🚗 pedidos por whatsapp", "drug_sale", "stimulant", "perico"),
-    ("ｘａｎａｘ 2mg bars, no prescription needed, ships worldwide", "drug_sale", "benzodiazepine", "ｘａｎａｘ"),
+    (
+        "ｘａｎａｘ 2mg bars, no prescription needed, ships worldwide",
+        "drug_sale",
+        "benzodiazepine",
+        "ｘａｎａｘ",
+    ),
     (
         "Se buscan choferes con troca, pago por viaje $2000, zona Laredo",
         "smuggling_recruitment",
@@ -71,7 +76,8 @@ FLAGGED = [
         "pago por viaje",
     ),
     (
-        "Quick cash 💵 for a short driving job near the border, pick up a few people by the river, no questions asked",
+        "Quick cash 💵 for a short driving job near the border, pick up a few people by the river, "
+        "no questions asked",
         "smuggling_recruitment",
         None,
         "no questions asked",

@@ -23,8 +23,17 @@ def test_shipped_lexicon_is_versioned_and_covers_every_category() -> None:
     lex = default_lexicon()
     assert lex.version != "unversioned"
     categories = {e.category for e in lex.entries}
-    assert {"drug_name", "slang", "pill_mark", "emoji", "sale_cue", "buy_cue", "recruit_cue", "border_place",
-            "negative_cue"} <= categories
+    assert {
+        "drug_name",
+        "slang",
+        "pill_mark",
+        "emoji",
+        "sale_cue",
+        "buy_cue",
+        "recruit_cue",
+        "border_place",
+        "negative_cue",
+    } <= categories
     assert {e.lang for e in lex.entries} >= {"en", "es"}
 
 
@@ -79,7 +88,9 @@ def test_patterns_find_prices_and_quantities_in_original_offsets() -> None:
 
 
 def test_custom_lexicon_from_text() -> None:
-    lex = Lexicon.parse("# lexicon-version: test-1\n" + HEADER + "zorbo\tslang\tdrug_sale\tcannabis\t1.5\t0\ten\ttest\n")
+    lex = Lexicon.parse(
+        "# lexicon-version: test-1\n" + HEADER + "zorbo\tslang\tdrug_sale\tcannabis\t1.5\t0\ten\ttest\n"
+    )
     assert lex.version == "test-1"
     [hit] = lex.find(normalize("got z o r b o"))
     assert hit.term == "zorbo" and hit.weight == 1.5

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -177,3 +180,20 @@ def test_workers_give_the_same_output(write_jsonl: Callable[..., Path], tmp_path
     assert run_cli("scan", str(path), "-o", str(two), "--workers", "2").returncode == 0
     assert one.read_bytes() == two.read_bytes()
     assert len(read_jsonl(one)) == len(rows)
+
+
+def test_output_does_not_depend_on_the_hash_seed(write_jsonl: Callable[..., Path], tmp_path: Path) -> None:
+    # "zips" is both a quantity and a sale cue: equal spans must still come out in one order.
+    path = write_jsonl([{"id": str(i), "text": f"ZIPS of kush {i}0 each, 3 zips left, dm"} for i in range(5)])
+    outputs = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"{seed}.jsonl"
+        proc = subprocess.run(
+            [sys.executable, "-m", "interdictor.cli", "scan", str(path), "-o", str(out)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]

@@ -25,7 +25,9 @@ def small_set() -> list[Example]:
 
 
 def digest(directory: Path) -> str:
-    return hashlib.sha256((directory / "model.npz").read_bytes() + (directory / "model.json").read_bytes()).hexdigest()
+    return hashlib.sha256(
+        (directory / "model.npz").read_bytes() + (directory / "model.json").read_bytes()
+    ).hexdigest()
 
 
 def test_same_data_and_seed_give_the_same_model(small_set: list[Example], tmp_path: Path) -> None:
@@ -60,8 +62,19 @@ def test_unknown_label_is_refused(tmp_path: Path) -> None:
 def test_evaluate_reports_metrics_and_saves_a_plot(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
     rows = [
-        {"id": "1", "text": "🔌 blues m30 5 for 100 tap in", "labels": ["drug_sale"], "substances": ["fentanyl"], "lang": "en"},
-        {"id": "2", "text": "se buscan choferes pago por viaje zona laredo", "labels": ["smuggling_recruitment"], "lang": "es"},
+        {
+            "id": "1",
+            "text": "🔌 blues m30 5 for 100 tap in",
+            "labels": ["drug_sale"],
+            "substances": ["fentanyl"],
+            "lang": "en",
+        },
+        {
+            "id": "2",
+            "text": "se buscan choferes pago por viaje zona laredo",
+            "labels": ["smuggling_recruitment"],
+            "lang": "es",
+        },
         {"id": "3", "text": "snow day tomorrow, schools closed", "labels": [], "lang": "en"},
         {"id": "4", "text": "90 days clean from blues", "labels": [], "lang": "en"},
     ]

@@ -127,6 +127,10 @@ def _scan(
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the command draws its own
+    # Ray Data gathers a task's output into blocks of up to this size (128 MiB by
+    # default), so the single source task would hold back ~200,000 posts and hand them
+    # all to one scanner; blocks of about a thousand posts keep every scanner busy.
+    ctx.target_max_block_size = 1 << 20
     feeder = _Feeder(records, queue)
     feeder.start()
     # A one-row seed whose single map task streams the driver's blocks in: public Dataset

@@ -18,9 +18,10 @@ from collections.abc import Iterable
 
 from interdictor.detect.base import INDICATOR_TYPES, Analysis, Evidence, TermHit
 
-DRUG_CATEGORIES = frozenset({"drug_name", "slang", "pill_mark", "emoji"})
-SALE_CATEGORIES = frozenset({"sale_cue", "buy_cue", "price", "quantity", "dosage"})
-RECRUIT_CATEGORIES = frozenset({"recruit_cue", "border_place"})
+# Tuples, not sets: iteration order decides evidence order, which must not vary by run.
+DRUG_CATEGORIES = ("drug_name", "slang", "pill_mark", "emoji")
+SALE_CATEGORIES = ("sale_cue", "buy_cue", "price", "quantity", "dosage")
+RECRUIT_CATEGORIES = ("recruit_cue", "border_place")
 PAYMENT_INDICATORS = frozenset({"cashapp", "venmo", "zelle", "btc", "eth", "xmr", "trx", "ltc"})
 CONTACT_INDICATORS = frozenset(INDICATOR_TYPES) - PAYMENT_INDICATORS - {"pgp_fingerprint"}
 # Where a post appears says something about intent: a listing offers, a review reports.
@@ -124,7 +125,7 @@ def add_evidence(analysis: Analysis, hits: Iterable[TermHit]) -> None:
         analysis.evidence.append(
             Evidence(h.start, h.end, analysis.post.text[h.start : h.end], h.category, h.detail)
         )
-    analysis.evidence.sort(key=lambda e: (e.start, e.end))
+    analysis.evidence.sort(key=lambda e: (e.start, e.end, e.signal, e.detail))
 
 
 class RuleScorer:
