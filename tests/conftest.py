@@ -10,7 +10,6 @@ import orjson
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def run_cli(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

@@ -25,7 +25,7 @@ from ray.data import ActorPoolStrategy, DataContext
 from ray.util.queue import Queue
 
 from interdictor.detect.pipeline import Pipeline
-from interdictor.detect.scan import CHUNK, ScanStats, _chunks, scan_chunk
+from interdictor.detect.scan import CHUNK, ScanStats, chunked, scan_chunk, write_lines
 from interdictor.ingest.files import Record
 
 BLOCK = 4 * CHUNK
@@ -77,7 +77,7 @@ class _Feeder(threading.Thread):
     def run(self) -> None:
         try:
             try:
-                for block in _chunks(self.records, BLOCK):
+                for block in chunked(self.records, BLOCK):
                     # Wrapped in a list, so the queue carries the reference, not the block.
                     self.queue.put([ray.put(_to_block(block))])
             finally:
@@ -106,17 +106,8 @@ def _connect(address: str | None) -> bool:
 
 def _write(lines: pa.Table, out: IO[bytes], stats: ScanStats) -> None:
     """Write one batch of output lines and count them, as the local engine does."""
-    buf = bytearray()
     columns = (lines.column(name).to_pylist() for name in ("data", "labels", "error"))
-    for data, labels, is_error in zip(*columns, strict=True):
-        buf += data
-        buf += b"\n"
-        if is_error:
-            stats.errors += 1
-        else:
-            stats.posts += 1
-            stats.flagged.update(labels)
-    out.write(buf)
+    write_lines(zip(*columns, strict=True), out, stats)
 
 
 def _scan(

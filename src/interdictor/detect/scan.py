@@ -86,7 +86,7 @@ def scan_chunk(records: list[Record], pipeline: Pipeline | None = None) -> list[
     ]
 
 
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     it = iter(records)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -98,12 +98,26 @@ def _parallel(records: Iterable[Record], workers: int) -> Iterator[list[Line]]:
     window = workers * 4
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline) as pool:
         pending: list[Future[list[Line]]] = []
-        for chunk in _chunks(records, CHUNK):
+        for chunk in chunked(records, CHUNK):
             pending.append(pool.submit(scan_chunk, chunk))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for fut in pending:
             yield fut.result()
+
+
+def write_lines(lines: Iterable[Line], out: IO[bytes], stats: ScanStats) -> None:
+    """Write one batch of output lines and count them."""
+    buf = bytearray()
+    for data, labels, is_error in lines:
+        buf += data
+        buf += b"\n"
+        if is_error:
+            stats.errors += 1
+        else:
+            stats.posts += 1
+            stats.flagged.update(labels)
+    out.write(buf)
 
 
 def scan_records(
@@ -119,18 +133,9 @@ def scan_records(
         batches: Iterable[list[Line]] = _parallel(records, workers)
     else:
         pipeline = _worker_pipeline()
-        batches = (scan_chunk(c, pipeline) for c in _chunks(records, CHUNK))
+        batches = (scan_chunk(c, pipeline) for c in chunked(records, CHUNK))
     for lines in batches:
-        buf = bytearray()
-        for data, labels, is_error in lines:
-            buf += data
-            buf += b"\n"
-            if is_error:
-                stats.errors += 1
-            else:
-                stats.posts += 1
-                stats.flagged.update(labels)
-        out.write(buf)
+        write_lines(lines, out, stats)
         if on_chunk is not None:
             on_chunk(len(lines))
     out.flush()
