@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ META_FILE = "model.json"
 Array = npt.NDArray[np.float32]
 
 
-@dataclass(slots=True)
+@dataclass
 class ModelArtifact:
     label_coef: Array  # (labels, features)
     label_intercept: Array  # (labels,)
@@ -49,6 +49,15 @@ class ModelArtifact:
     substance_coef: Array  # (substances, word features): names carry the substance
     substance_intercept: Array  # (substances,)
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def label_weights(self) -> Array:
+        """(features, labels), contiguous: sparse @ dense would copy a transposed view per batch."""
+        return np.ascontiguousarray(self.label_coef.T)
+
+    @cached_property
+    def substance_weights(self) -> Array:
+        return np.ascontiguousarray(self.substance_coef.T)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -116,9 +125,9 @@ class TextClassifier:
 
 def text_features(model: ModelArtifact, x: Any) -> list[dict[str, float]]:
     """Per row of the feature matrix: label logits and substance probabilities."""
-    logits = np.asarray(x @ model.label_coef.T) + model.label_intercept
+    logits = np.asarray(x @ model.label_weights) + model.label_intercept
     words = x[:, : model.substance_coef.shape[1]]
-    subs = 1.0 / (1.0 + np.exp(-(np.asarray(words @ model.substance_coef.T) + model.substance_intercept)))
+    subs = 1.0 / (1.0 + np.exp(-(np.asarray(words @ model.substance_weights) + model.substance_intercept)))
     out = []
     for row, srow in zip(logits, subs, strict=True):
         f = {f"model_{label}": float(z) for label, z in zip(LABELS, row, strict=True)}
