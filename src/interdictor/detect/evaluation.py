@@ -113,17 +113,6 @@ def by_group(rows: Iterable[Scored]) -> dict[str, Metrics]:
     return {k: metrics(v) for k, v in sorted(groups.items())}
 
 
-def group_key(gold: dict[str, Any], field_name: str | None) -> str:
-    if field_name is None:
-        return ""
-    value = gold.get(field_name)
-    if value is None:
-        value = gold.get("extra", {}).get(field_name, "?") if isinstance(gold.get("extra"), dict) else "?"
-    key = str(value)
-    # "agora:Drugs/Cannabis" → "agora": sources group by their collection.
-    return key.split(":")[0] if field_name == "source" else key
-
-
 def pr_curve(rows: Sequence[Scored], label: str) -> tuple[list[float], list[float], list[float]]:
     """Precision and recall at every distinct score (highest first), and the scores."""
     ranked = sorted(rows, key=lambda r: -r.scores.get(label, 0.0))

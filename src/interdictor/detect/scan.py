@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import orjson
 
-from interdictor.detect.base import LABELS, Analysis
+from interdictor.detect.base import Analysis
 from interdictor.detect.pipeline import Pipeline
 from interdictor.ingest.files import Record
 
@@ -32,15 +32,6 @@ class ScanStats:
     @property
     def posts_per_second(self) -> float:
         return (self.posts + self.errors) / self.seconds if self.seconds > 0 else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "posts": self.posts,
-            "errors": self.errors,
-            "flagged": {label: self.flagged[label] for label in LABELS},
-            "seconds": round(self.seconds, 3),
-            "posts_per_second": round(self.posts_per_second, 1),
-        }
 
 
 _pipeline: Pipeline | None = None

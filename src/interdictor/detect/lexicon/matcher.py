@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from pathlib import Path
 
 import ahocorasick
 
@@ -58,11 +57,6 @@ class Lexicon:
         for key, idxs in keys.items():
             self._automaton.add_word(key, (len(key), tuple(idxs)))
         self._automaton.make_automaton()
-
-    @classmethod
-    def from_tsv(cls, path: Path | str) -> Lexicon:
-        text = Path(path).read_text(encoding="utf-8")
-        return cls.parse(text, str(path))
 
     @classmethod
     def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:

@@ -93,10 +93,6 @@ def _binary_l2(
 class Featurizer:
     """Stateless: the same text always gives the same vector, in training and in use."""
 
-    @property
-    def n_features(self) -> int:
-        return WORD_FEATURES + CHAR_FEATURES
-
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         word_sets = [_word_columns(t) for t in texts]
         w_rows = np.repeat(np.arange(len(texts)), [len(s) for s in word_sets])

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import orjson
@@ -285,7 +284,3 @@ def cross_validate_sources(examples: Sequence[Example], seed: int = SEED) -> dic
 def evaded_copies(examples: Sequence[Example], seed: int) -> list[Example]:
     rng = random.Random(seed)
     return [replace(_evaded(e, rng, 0.6), source=e.source + "+evaded") for e in examples]
-
-
-def summary(meta: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in meta["by_source"].items())
