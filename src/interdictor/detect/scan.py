@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
 from typing import IO, Any
 
@@ -34,14 +35,10 @@ class ScanStats:
         return (self.posts + self.errors) / self.seconds if self.seconds > 0 else 0.0
 
 
-_pipeline: Pipeline | None = None
-
-
+@cache
 def _worker_pipeline() -> Pipeline:
-    global _pipeline
-    if _pipeline is None:
-        _pipeline = Pipeline.default()
-    return _pipeline
+    """One pipeline per process: each worker loads the lexicon and model once."""
+    return Pipeline.default()
 
 
 def _error_line(line: int, message: str, pid: str | None) -> Line:
