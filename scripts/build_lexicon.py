@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interdictor.detect.base import SUBSTANCES as ALL_SUBSTANCES
+from interdictor.detect.lexicon.matcher import COLUMNS, Entry
 
 VERSION = "2026.11.2"
 
@@ -53,7 +54,6 @@ DEFAULT_OUT = DATA_DIR / "terms.tsv"
 DEA_FILE = "dea_slang_terms_2018.txt"
 REDMED_FILE = "redmed_drug_lexicon.tsv"
 
-COLUMNS = ("term", "category", "label", "substance", "weight", "ambiguous", "lang", "detail")
 
 # Category -> (label every row of it carries, allowed weight range).
 CATEGORIES: dict[str, tuple[str, float, float]] = {
@@ -95,18 +95,10 @@ class LexiconError(Exception):
     """Raised for any problem in the inputs; the message names the file and row."""
 
 
-@dataclass(frozen=True)
-class Row:
-    """One output row, plus where it came from (not written)."""
+@dataclass(frozen=True, slots=True)
+class Row(Entry):
+    """One output row: a lexicon entry, plus where it came from (not written)."""
 
-    term: str
-    category: str
-    label: str
-    substance: str
-    weight: float
-    ambiguous: bool
-    lang: str
-    detail: str
     source: str
 
     def cells(self) -> tuple[str, ...]:

@@ -40,6 +40,19 @@ def _path_match(pattern: re.Pattern[str], link: Link) -> re.Match[str] | None:
     return pattern.match(link.path) if link.path else None
 
 
+def _number_link(kind: str, text: str, link: Link, m: re.Match[str], group: str) -> list[Indicator]:
+    """A phone number inside a platform link (wa.me/…, signal.me/#p/…, t.me/+…): the
+    platform indicator for the link and a ``phone`` for the number itself."""
+    number = e164_possible(m.group(group))
+    if number is None:
+        return []
+    end = link.path_start + m.end()
+    return [
+        indicator(kind, text, link.start, end, number),
+        indicator("phone", text, link.path_start + m.start(group), end, number),
+    ]
+
+
 def _has_letter(name: str) -> bool:
     return any(c.isalpha() for c in name)
 
@@ -128,10 +141,7 @@ class TelegramRecognizer:
             invite = m.group("invite")
             if invite is not None and m.group("plus") == "+" and invite.isdigit():
                 # t.me/+<number> opens a chat with that phone number.
-                number = e164_possible(invite)
-                if number is not None:
-                    found.append(indicator("telegram", text, link.start, end, number))
-                    found.append(indicator("phone", text, m.start("invite") + link.path_start, end, number))
+                found.extend(_number_link("telegram", text, link, m, "invite"))
             elif invite is not None:
                 if len(invite) >= 10:
                     found.append(indicator("telegram", text, link.start, end, "https://t.me/+" + invite))
@@ -169,13 +179,8 @@ class WhatsAppRecognizer:
                     found.append(indicator("whatsapp", text, link.start, end, invite))
                 continue
             m = _path_match(_WHATSAPP_NUMBER, link)
-            if m is None:
-                continue
-            number = e164_possible(m.group("number"))
-            if number is not None:
-                end = link.path_start + m.end()
-                found.append(indicator("whatsapp", text, link.start, end, number))
-                found.append(indicator("phone", text, link.path_start + m.start("number"), end, number))
+            if m is not None:
+                found.extend(_number_link("whatsapp", text, link, m, "number"))
         for phone in self._cue.phones(text):
             found.append(indicator("whatsapp", text, phone.start, phone.end, phone.e164))
         return found
@@ -217,10 +222,7 @@ class SignalRecognizer:
                 username_link = "https://signal.me/#eu/" + m.group("eu")
                 found.append(indicator("signal", text, link.start, end, username_link))
                 continue
-            number = e164_possible(m.group("number"))
-            if number is not None:
-                found.append(indicator("signal", text, link.start, end, number))
-                found.append(indicator("phone", text, link.path_start + m.start("number"), end, number))
+            found.extend(_number_link("signal", text, link, m, "number"))
         if mentions(text, ("signal", "sgnl")):
             for cued in cued_names(text, self._patterns, loose=True):
                 found.append(indicator("signal", text, cued.start, cued.end, cued.name.lower()))
