@@ -265,7 +265,7 @@ def train(
         console.print(
             _metrics_table("authored held-out split by language", by_group(score(model, heldout, "lang")))
         )
-    target = out or packaged_model_dir() or Path(__file__).parent / "detect" / "model" / "data"
+    target = out or packaged_model_dir()
     model.save(target)
     err.print(f"model written to {target}")
 

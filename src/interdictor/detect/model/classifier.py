@@ -89,17 +89,17 @@ class ModelArtifact:
         return cls(meta=meta, **arrays)
 
 
-def packaged_model_dir() -> Path | None:
-    resource = files("interdictor.detect.model").joinpath("data")
-    with as_file(resource) as path:
-        return path if (path / MODEL_FILE).is_file() else None
+def packaged_model_dir() -> Path:
+    """Where the package keeps its model (``interdictor train`` writes there by default)."""
+    with as_file(files("interdictor.detect.model").joinpath("data")) as path:
+        return path
 
 
 @cache
 def default_model() -> ModelArtifact | None:
     """The model shipped in the package, or None if it has not been built."""
     directory = packaged_model_dir()
-    return ModelArtifact.load(directory) if directory else None
+    return ModelArtifact.load(directory) if (directory / MODEL_FILE).is_file() else None
 
 
 class TextClassifier:

@@ -30,12 +30,11 @@ from interdictor.detect.model.classifier import (
     STACK_FEATURES,
     ModelArtifact,
     ModelScorer,
-    merge_substances,
     stack_vector,
     text_features,
 )
 from interdictor.detect.model.features import WORD_FEATURES, Featurizer, model_text
-from interdictor.detect.rules import counted_hits, rule_features, substances_of
+from interdictor.detect.rules import rule_features
 from interdictor.ingest.files import InputError, post_from_mapping
 from interdictor.normalize.evasion import evade
 
@@ -230,23 +229,23 @@ def fit_prepared(prep: Prepared, rows: np.ndarray, seed: int = SEED) -> ModelArt
     )
 
 
+def _scored(e: Example, a: Analysis, group_by: str) -> Scored:
+    group = e.group if group_by == "source" else str(getattr(e.post, group_by, None) or "?")
+    return Scored(e.labels, e.substances, frozenset(a.labels), frozenset(a.substances), a.scores, group)
+
+
 def score_prepared(
     model: ModelArtifact, prep: Prepared, rows: np.ndarray, group_by: str = "source"
 ) -> list[Scored]:
-    """What the full pipeline would say about these prepared rows, without re-running it."""
+    """What the full pipeline would say about these prepared rows: the model's scorer
+    runs on a copy of each prepared analysis, so the detectors before it need not rerun."""
     scorer = ModelScorer(model)
     out = []
     for i, tf in zip(rows, text_features(model, prep.x[rows]), strict=True):
-        e, a = prep.examples[i], prep.analyses[i]
-        features = {**prep.rules[i], **tf}
-        scores = scorer.scores(features)
-        labels = frozenset(label for label, v in scores.items() if v >= scorer.threshold)
-        substances: list[str] = []
-        if "drug_sale" in labels:
-            drug, sale, _, _ = counted_hits(a)
-            substances = merge_substances(substances_of(drug, sale), features)
-        group = e.group if group_by == "source" else str(getattr(e.post, group_by, None) or "?")
-        out.append(Scored(e.labels, e.substances, labels, frozenset(substances), scores, group))
+        a = prep.analyses[i]
+        fresh = replace(a, evidence=list(a.evidence), features=dict(tf), scores={}, labels=[], substances=[])
+        scorer.analyze(fresh)
+        out.append(_scored(prep.examples[i], fresh, group_by))
     return out
 
 
@@ -254,19 +253,8 @@ def score(model: ModelArtifact, examples: Sequence[Example], group_by: str = "so
     """Run the full pipeline with ``model`` over labelled examples."""
     from interdictor.detect.pipeline import Pipeline
 
-    pipe = Pipeline.with_model(model)
-    analyses = pipe.analyze_batch([e.post for e in examples])
-    return [
-        Scored(
-            e.labels,
-            e.substances,
-            frozenset(a.labels),
-            frozenset(a.substances),
-            a.scores,
-            e.group if group_by == "source" else str(getattr(e.post, group_by, None) or "?"),
-        )
-        for e, a in zip(examples, analyses, strict=True)
-    ]
+    analyses = Pipeline.with_model(model).analyze_batch([e.post for e in examples])
+    return [_scored(e, a, group_by) for e, a in zip(examples, analyses, strict=True)]
 
 
 def cross_validate_sources(examples: Sequence[Example], seed: int = SEED) -> dict[str, list[Scored]]:
