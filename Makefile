@@ -19,11 +19,10 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Scan the bundled sample posts and print the summary table.
+# Start the service on the embedded default (SQLite file interdictor.db) with the bundled
+# sample posts ingested; it prints the URL and a new local admin key.
 run: $(STAMP)
-	@mkdir -p out
-	$(BIN)/interdictor scan data/sample/posts.jsonl -o out/sample_scan.jsonl
-	@echo "results: out/sample_scan.jsonl"
+	$(BIN)/interdictor serve --seed data/sample/posts.jsonl --new-admin-key
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests scripts
@@ -62,6 +61,10 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --posts 100000 --max-chars 280
 	@echo "== all posts (listings, e-mails, reviews included)"
 	$(BIN)/python scripts/bench.py --posts 100000
+	@echo "== HTTP API: single-post scoring on loopback"
+	$(BIN)/python scripts/bench_api.py
+	@echo "== stream worker (Redis Streams to SQLite)"
+	$(BIN)/python scripts/bench_worker.py
 
 clean:
-	rm -rf $(VENV) out build *.egg-info src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) out build interdictor.db interdictor.db-wal interdictor.db-shm *.egg-info src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

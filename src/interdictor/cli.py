@@ -14,15 +14,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from interdictor import __version__
+from interdictor.actions.cli import deliver
+from interdictor.api.cli import serve
 from interdictor.detect.base import LABELS
 from interdictor.detect.evaluation import LabelMetrics, Metrics
 from interdictor.detect.scan import ScanStats, open_output, scan_records
 from interdictor.ingest.files import FORMATS, InputError, PostReader
+from interdictor.ingest.stream_cli import stream_app, worker
+from interdictor.policy.cli import app as policy_app
+from interdictor.store.cli import audit_app, db_app, keys_app
 
 app = typer.Typer(
     help="Find drug-sale and smuggling-recruitment posts.", no_args_is_help=True, add_completion=False
 )
 err = Console(stderr=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.command("deliver")(deliver)
+app.command("worker")(worker)
+app.add_typer(stream_app, name="stream")
+app.command("serve")(serve)
 
 
 def _summary(stats: ScanStats, title: str) -> Table:
