@@ -178,16 +178,16 @@ def _file_db(tmp_path: Path, entries: int) -> tuple[str, Engine]:
 def test_cli_verify_exit_codes(tmp_path: Path) -> None:
     url, engine = _file_db(tmp_path, 3)
     runner = CliRunner()
-    ok = runner.invoke(app, ["audit", "verify", "--url", url])
+    ok = runner.invoke(app, ["audit", "verify", "--database-url", url])
     assert ok.exit_code == 0, ok.output
     assert "audit log ok: 3 entries" in ok.stdout
     head = ok.stdout.split("head: ")[1].strip()
-    assert runner.invoke(app, ["audit", "verify", "--url", url, "--anchor", head]).exit_code == 0
+    assert runner.invoke(app, ["audit", "verify", "--database-url", url, "--anchor", head]).exit_code == 0
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET verb = 'x.other' WHERE id = 1"))
         connection.execute(text("DELETE FROM audit_log WHERE id = 3"))
     engine.dispose()
-    broken = runner.invoke(app, ["audit", "verify", "--url", url])
+    broken = runner.invoke(app, ["audit", "verify", "--database-url", url])
     assert broken.exit_code == 1
     assert "entry 1: hash: content does not match its hash" in broken.stderr
     assert "log: head: the head names entry 3 but the last entry is 2" in broken.stderr

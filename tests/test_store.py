@@ -313,21 +313,21 @@ def test_keys_authenticate_until_revoked(db_session: Session) -> None:
 def test_cli_upgrades_and_creates_keys(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     runner = CliRunner()
-    upgraded = runner.invoke(app, ["db", "upgrade", "--url", url])
+    upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", url])
     assert upgraded.exit_code == 0, upgraded.output
     assert f"revision {HEAD}" in upgraded.stdout
-    created = runner.invoke(app, ["keys", "create", "ops", "--role", "le_liaison", "--url", url])
+    created = runner.invoke(app, ["keys", "create", "ops", "--role", "le_liaison", "--database-url", url])
     assert created.exit_code == 0, created.output
     secret = created.stdout.split()[-1]
     engine = make_engine(url)
     with session_factory(engine)() as session:
         key = authenticate(session, secret)
         assert key is not None and (key.name, key.role) == ("ops", Role.LE_LIAISON)
-    revoked = runner.invoke(app, ["keys", "revoke", str(key.id), "--url", url])
+    revoked = runner.invoke(app, ["keys", "revoke", str(key.id), "--database-url", url])
     assert revoked.exit_code == 0, revoked.output
-    assert runner.invoke(app, ["keys", "revoke", "999", "--url", url]).exit_code == 1
+    assert runner.invoke(app, ["keys", "revoke", "999", "--database-url", url]).exit_code == 1
     with session_factory(engine)() as session:
         assert authenticate(session, secret) is None
     engine.dispose()
-    bad_role = runner.invoke(app, ["keys", "create", "x", "--role", "god", "--url", url])
+    bad_role = runner.invoke(app, ["keys", "create", "x", "--role", "god", "--database-url", url])
     assert bad_role.exit_code == 2

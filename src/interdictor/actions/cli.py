@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from interdictor.actions.outbox import DeliveryStats, Dispatcher
+from interdictor.store.cli import DatabaseUrl
 from interdictor.store.db import database_url as default_database_url
 from interdictor.store.db import make_engine, session_factory
 from interdictor.store.models import utcnow
@@ -32,14 +33,7 @@ def deliver(
     once: Annotated[
         bool, typer.Option("--once", help="deliver what is due now and exit, instead of running on")
     ] = False,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            envvar="INTERDICTOR_DATABASE_URL",
-            help="database URL (default: sqlite:///interdictor.db)",
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Deliver pending actions as signed webhooks, retrying failures with backoff; print the counts."""
     engine = make_engine(database_url or default_database_url())

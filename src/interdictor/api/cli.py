@@ -13,6 +13,7 @@ from interdictor.detect.base import Post as ScannedPost
 from interdictor.ingest.files import InputError, PostReader
 from interdictor.ingest.service import Processor
 from interdictor.policy import PolicyError
+from interdictor.store.cli import DatabaseUrl
 from interdictor.store.db import database_url as default_database_url
 from interdictor.store.keys import create_key, revoke_key
 from interdictor.store.models import ApiKey, Role
@@ -65,14 +66,7 @@ def ensure_admin_key(sessions: sessionmaker[Session], renew: bool = False) -> tu
 def serve(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8000,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            envvar="INTERDICTOR_DATABASE_URL",
-            help="database URL (default: sqlite:///interdictor.db)",
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
     policy: Annotated[str, typer.Option("--policy", help="policy YAML file or builtin name")] = "default",
     seed: Annotated[
         Path | None,

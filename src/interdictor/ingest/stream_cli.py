@@ -16,6 +16,7 @@ from interdictor.ingest.files import InputError, PostReader
 from interdictor.ingest.service import Processor
 from interdictor.ingest.stream import GROUP, STREAM, StreamWorker, dead_stream_of, push_posts
 from interdictor.policy import PolicyError, load_policy
+from interdictor.store.cli import DatabaseUrl
 from interdictor.store.db import current_revision, database_url, make_engine, session_factory
 
 stream_app = typer.Typer(help="The Redis stream of posts.", no_args_is_help=True)
@@ -30,13 +31,7 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 def worker(
     redis_url: RedisUrl = DEFAULT_REDIS,
-    db_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="database URL (default: $INTERDICTOR_DATABASE_URL or sqlite:///interdictor.db)",
-        ),
-    ] = None,
+    db_url: DatabaseUrl = None,
     policy: Annotated[str, typer.Option("--policy", help="policy YAML file or builtin name")] = "default",
     stream: StreamName = STREAM,
     group: Annotated[str, typer.Option("--group", help="consumer group")] = GROUP,

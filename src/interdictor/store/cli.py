@@ -21,16 +21,19 @@ app = typer.Typer(help="The Interdictor store.", no_args_is_help=True, add_compl
 for _name, _group in {"db": db_app, "audit": audit_app, "keys": keys_app}.items():
     app.add_typer(_group, name=_name)
 
-Url = Annotated[
+# The one database option of every command that opens the store.
+DatabaseUrl = Annotated[
     str | None,
     typer.Option(
-        "--url", help="database URL (default: $INTERDICTOR_DATABASE_URL or sqlite:///interdictor.db)"
+        "--database-url",
+        envvar="INTERDICTOR_DATABASE_URL",
+        help="database URL (default: sqlite:///interdictor.db)",
     ),
 ]
 
 
 @db_app.command("upgrade")
-def db_upgrade(url: Url = None) -> None:
+def db_upgrade(url: DatabaseUrl = None) -> None:
     """Create or migrate the schema to the latest revision."""
     engine = make_engine(url or database_url())
     try:
@@ -43,7 +46,7 @@ def db_upgrade(url: Url = None) -> None:
 
 @audit_app.command("verify")
 def audit_verify(
-    url: Url = None,
+    url: DatabaseUrl = None,
     anchor: Annotated[
         str | None,
         typer.Option("--anchor", help="a head hash recorded earlier; the chain must still contain it"),
@@ -71,7 +74,7 @@ def audit_verify(
 def keys_create(
     name: Annotated[str, typer.Argument(help="who or what the key is for")],
     role: Annotated[Role, typer.Option("--role", help="what the key may do")],
-    url: Url = None,
+    url: DatabaseUrl = None,
 ) -> None:
     """Create an API key and print its secret; it is shown this once only."""
     engine = make_engine(url or database_url())
@@ -86,7 +89,7 @@ def keys_create(
 @keys_app.command("revoke")
 def keys_revoke(
     key_id: Annotated[int, typer.Argument(help="the key's id, as `keys create` printed it")],
-    url: Url = None,
+    url: DatabaseUrl = None,
 ) -> None:
     """Revoke an API key."""
     engine = make_engine(url or database_url())
