@@ -68,13 +68,17 @@ class Outcome:
         }
 
 
-def jurisdiction_of(post: Post) -> str | None:
-    """The jurisdiction sent with the post, or with its account (``account.jurisdiction``)."""
-    value = post.extra.get("jurisdiction")
+def account_jurisdiction_of(post: Post) -> str | None:
+    """The jurisdiction sent with the post's account (``account.jurisdiction``)."""
     account = post.extra.get("account")
-    if not value and isinstance(account, dict):
-        value = account.get("jurisdiction")
+    value = account.get("jurisdiction") if isinstance(account, dict) else None
     return str(value).upper() if value else None
+
+
+def jurisdiction_of(post: Post) -> str | None:
+    """The jurisdiction sent with the post, or with its account."""
+    value = post.extra.get("jurisdiction")
+    return str(value).upper() if value else account_jurisdiction_of(post)
 
 
 class Processor:
@@ -107,7 +111,8 @@ class Processor:
         with self.sessions.begin() as session:
             # Lock accounts in one order, so batches sharing authors cannot deadlock; the
             # audit head is locked last, once, when the batch's entries are appended.
-            accounts = {a: upsert_account(session, a) for a in sorted({p.author for p in posts if p.author})}
+            authors = {p.author: account_jurisdiction_of(p) for p in posts if p.author}
+            accounts = {a: upsert_account(session, a, authors[a]) for a in sorted(authors)}
             audit: list[AuditRecord] = []
             outcomes = [self._store(session, a, actor, submitted_by, accounts, audit) for a in analyses]
             AuditLog.append_many(session, audit)

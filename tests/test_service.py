@@ -1,0 +1,46 @@
+"""The path from a submitted post to a stored decision, on real databases."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from interdictor.detect.base import Post
+from interdictor.ingest.service import Processor
+from interdictor.policy import load_policy
+from interdictor.store import models as m
+from interdictor.store.audit import AuditLog
+from interdictor.store.db import session_factory
+
+WEED = "🍃 za 35 an 8th, exotic gas, DM to order, delivery in Denver"
+
+
+def test_account_jurisdiction_is_stored_and_decides(db_engine: Engine) -> None:
+    processor = Processor(session_factory(db_engine), load_policy("licensed_cannabis"))
+    colorado = Post("c1", WEED, author="acct-1", extra={"account": {"id": "acct-1", "jurisdiction": "us-co"}})
+    texas = Post("t1", WEED, author="acct-2", extra={"account": {"id": "acct-2", "jurisdiction": "US-TX"}})
+    legal, illegal = processor.submit([colorado, texas])
+
+    assert legal.labels == ["drug_sale"] and legal.substances == ["cannabis"]
+    assert (legal.action, legal.rule) == ("restrict", "licensed_cannabis_sale")
+    assert illegal.action in {"remove", "review"}
+    with session_factory(db_engine)() as session:
+        accounts = dict(session.execute(select(m.Account.platform_account_id, m.Account.jurisdiction)).all())
+        assert accounts == {"acct-1": "US-CO", "acct-2": "US-TX"}
+        assert AuditLog.verify(session) == []
+
+
+def test_a_batch_writes_one_audit_entry_per_step_in_order(db_engine: Engine) -> None:
+    processor = Processor(session_factory(db_engine), load_policy("default"))
+    outcomes = processor.submit(
+        [
+            Post("a", "blues M30 $20 each, DM to order", author="x"),
+            Post("b", "Snow tires for sale, 4 Blizzaks, $300", author="x"),
+            Post("a", "the same id again in the same batch", author="x"),
+        ]
+    )
+    assert [o.duplicate for o in outcomes] == [False, False, True]
+    with session_factory(db_engine)() as session:
+        verbs = session.scalars(select(m.AuditEntry.verb).order_by(m.AuditEntry.id)).all()
+        assert verbs == ["post.ingest", "decision.create", "post.ingest", "decision.create"]
+        assert session.scalar(select(func.count()).select_from(m.Post)) == 2
+        assert AuditLog.verify(session) == []
