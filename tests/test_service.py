@@ -41,6 +41,8 @@ def test_a_batch_writes_one_audit_entry_per_step_in_order(db_engine: Engine) -> 
     assert [o.duplicate for o in outcomes] == [False, False, True]
     with session_factory(db_engine)() as session:
         verbs = session.scalars(select(m.AuditEntry.verb).order_by(m.AuditEntry.id)).all()
-        assert verbs == ["post.ingest", "decision.create", "post.ingest", "decision.create"]
+        assert verbs == ["post.ingest", "decision.create", "review.open", "post.ingest", "decision.create"]
+        kinds = session.execute(select(m.ReviewItem.kind, m.ReviewItem.status)).all()
+        assert [tuple(k) for k in kinds] == [("escalate", "open")]
         assert session.scalar(select(func.count()).select_from(m.Post)) == 2
         assert AuditLog.verify(session) == []

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from interdictor.actions.payload import PLATFORM_ACTIONS, action_payload
 from interdictor.detect.base import Analysis, Post
 from interdictor.detect.lexicon.matcher import default_lexicon
 from interdictor.detect.model.classifier import default_model
 from interdictor.detect.pipeline import Pipeline
 from interdictor.policy import Policy
+from interdictor.review.queue import enqueue_from_decision
 from interdictor.store import models as m
 from interdictor.store.audit import AuditLog, AuditRecord
 from interdictor.store.repository import (
@@ -31,9 +33,6 @@ from interdictor.store.repository import (
     ingest_post,
     upsert_account,
 )
-
-# Actions the platform carries out; review and escalate stay inside Interdictor as queues.
-PLATFORM_ACTIONS = frozenset({m.ActionKind.REMOVE, m.ActionKind.RESTRICT, m.ActionKind.LABEL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +162,7 @@ class Processor:
                 },
             )
         )
+        enqueue_from_decision(session, decision, audit)
         action_ids = self._enqueue(session, decision, row, analysis, audit)
         return Outcome(
             row.id,
@@ -211,19 +211,3 @@ class Processor:
             decision.id if decision else None,
             list(actions),
         )
-
-
-def action_payload(
-    decision: m.Decision, post: m.Post, labels: Sequence[str], substances: Sequence[str]
-) -> dict[str, Any]:
-    """The body a platform receives for an action: what to do to which post, and why."""
-    return {
-        "action": str(decision.action),
-        "post_id": post.platform_post_id,
-        "account_id": post.account.platform_account_id if post.account else None,
-        "decision_id": decision.id,
-        "policy": {"name": decision.policy_name, "version": decision.policy_version, "rule": decision.rule},
-        "labels": list(labels),
-        "substances": list(substances),
-        "reason": decision.reason,
-    }

@@ -262,3 +262,84 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_id: Mapped[int]
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    """A person who signs in to the review console; only an argon2 hash of the password is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str]
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def actor(self) -> str:
+        """How the audit log and decisions name this user."""
+        return f"user:{self.username}"
+
+
+class ReviewKind(StrEnum):
+    """Why a post is in the review queue."""
+
+    REVIEW = "review"
+    ESCALATE = "escalate"
+    REPORT = "report"
+    APPEAL = "appeal"
+
+
+class ReviewStatus(StrEnum):
+    """Where a review item stands; a ``locked`` item whose lock expired is claimable again."""
+
+    OPEN = "open"
+    LOCKED = "locked"
+    DONE = "done"
+
+
+class AppealStatus(StrEnum):
+    """Where an appeal stands."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REVERSED = "reversed"
+
+
+class ReviewItem(Base):
+    """One post waiting for (or given) a human look."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index(None, "status", "priority"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    # The decision that opened the item (review, escalate) or that is appealed.
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    # What opened the item ("decision:<id>", "report:<id>", "appeal:<id>"): unique, so
+    # opening the same item twice, even concurrently, yields one row.
+    source_key: Mapped[str] = mapped_column(String, unique=True)
+    kind: Mapped[ReviewKind] = mapped_column(_enum(ReviewKind))
+    status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus), default=ReviewStatus.OPEN)
+    priority: Mapped[float]
+    locked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class Appeal(Base):
+    """A platform user's appeal against a decision that acted on their post."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    appellant: Mapped[str]
+    reason: Mapped[str]
+    status: Mapped[AppealStatus] = mapped_column(_enum(AppealStatus), default=AppealStatus.OPEN)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]

@@ -51,7 +51,7 @@ def _insert(session: Session, model: type[Base]) -> sqlite.Insert | postgresql.I
     raise NotImplementedError(f"unsupported database: {dialect}")
 
 
-def _insert_once(session: Session, model: type[Row], key: str, values: dict[str, Any]) -> Stored[Row]:
+def insert_once(session: Session, model: type[Row], key: str, values: dict[str, Any]) -> Stored[Row]:
     """Insert ``values`` unless a row with the same unique ``key`` exists; return the row."""
     column = getattr(model, key)
     inserted = session.execute(
@@ -113,7 +113,7 @@ def ingest_post(
     extra = dict(post.extra)
     if post.created_at and created_at is None:
         extra["created_at"] = post.created_at
-    return _insert_once(
+    return insert_once(
         session,
         Post,
         "platform_post_id",
@@ -191,7 +191,7 @@ def enqueue_action(
     kind = kind or decision.action
     key = idempotency_key or f"{decision.id}:{kind}"
     values = {"decision_id": decision.id, "post_id": decision.post_id, "kind": kind, "payload": payload}
-    return _insert_once(session, Action, "idempotency_key", {**values, "idempotency_key": key})
+    return insert_once(session, Action, "idempotency_key", {**values, "idempotency_key": key})
 
 
 def add_report(session: Session, post_id: int, reason: str, reporter: str | None = None) -> UserReport:
@@ -202,7 +202,7 @@ def add_report(session: Session, post_id: int, reason: str, reporter: str | None
     return report
 
 
-def _has_label(session: Session, label: str) -> ColumnElement[bool]:
+def has_label(session: Session, label: str) -> ColumnElement[bool]:
     """Whether some detection of the post (``Post.id``) carries ``label``."""
     if session.get_bind().dialect.name == "postgresql":
         carries = cast(Detection.labels, postgresql.JSONB).has_key(label)
@@ -212,7 +212,7 @@ def _has_label(session: Session, label: str) -> ColumnElement[bool]:
     return exists(select(Detection.id).where(Detection.post_id == Post.id, carries))
 
 
-def _in_jurisdiction(jurisdiction: str) -> ColumnElement[bool]:
+def in_jurisdiction(jurisdiction: str) -> ColumnElement[bool]:
     """The post's jurisdiction (or its account's) is ``jurisdiction`` or within it ("US" holds "US-CA")."""
     effective = func.coalesce(Post.jurisdiction, Account.jurisdiction)
     return or_(effective == jurisdiction, effective.startswith(f"{jurisdiction}-", autoescape=True))
@@ -229,9 +229,9 @@ def _filtered(
 ) -> Select[Q]:
     """``query`` (which joins Post and Account) narrowed by the filters the listings share."""
     if label is not None:
-        query = query.where(_has_label(session, label))
+        query = query.where(has_label(session, label))
     if jurisdiction is not None:
-        query = query.where(_in_jurisdiction(jurisdiction))
+        query = query.where(in_jurisdiction(jurisdiction))
     if since is not None:
         query = query.where(time >= since)
     if until is not None:

@@ -1,0 +1,1 @@
+"""The human review console's domain: reviewers, the review queue, decisions and appeals."""
