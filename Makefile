@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# Browser tests drive Debian's chromium (never a downloaded browser).
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "could not install chromium: browser tests will be skipped"
 	touch $@
 
 # Start the service on the embedded default (SQLite file interdictor.db) with the bundled
