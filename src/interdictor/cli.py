@@ -22,7 +22,9 @@ from interdictor.detect.scan import ScanStats, open_output, scan_records
 from interdictor.ingest.files import FORMATS, InputError, PostReader
 from interdictor.ingest.stream_cli import stream_app, worker
 from interdictor.policy.cli import app as policy_app
+from interdictor.review.cli import review_app
 from interdictor.store.cli import audit_app, db_app, keys_app
+from interdictor.web.cli import users_app
 
 app = typer.Typer(
     help="Find drug-sale and smuggling-recruitment posts.", no_args_is_help=True, add_completion=False
@@ -32,6 +34,8 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+app.add_typer(review_app, name="review")
 app.command("deliver")(deliver)
 app.command("worker")(worker)
 app.add_typer(stream_app, name="stream")

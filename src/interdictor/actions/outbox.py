@@ -289,3 +289,31 @@ class Dispatcher:
                     data={"attempts": attempts},
                 )
         return dead
+
+
+class NotRetryable(ValueError):
+    """The action exists but is not dead, so there is nothing to retry."""
+
+
+def retry_dead(session: Session, action_id: int, actor: str) -> Action:
+    """Put dead action ``action_id`` back in the outbox: pending, due now, attempts counted
+    afresh, audited as ``action.retry`` by ``actor``.
+
+    Raises LookupError when there is no such action and :class:`NotRetryable` when it is not dead.
+    """
+    # One conditional UPDATE: two admins retrying at once cannot both succeed.
+    retried = session.execute(
+        update(Action)
+        .where(Action.id == action_id, Action.status == ActionStatus.DEAD)
+        .values(status=ActionStatus.PENDING, attempts=0, next_attempt_at=utcnow())
+        .returning(Action.id)
+    ).scalar_one_or_none()
+    action = session.get(Action, action_id, populate_existing=True)
+    if action is None:
+        raise LookupError(f"there is no action {action_id}")
+    if retried is None:
+        raise NotRetryable(f"action {action_id} is {action.status}; only dead actions are retried")
+    AuditLog.append(
+        session, actor, "action.retry", "action", action.id, data={"last_error": action.last_error}
+    )
+    return action

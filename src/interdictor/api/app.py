@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 
-from interdictor import __version__
+from interdictor import __version__, web
 from interdictor.api import admin, posts, review
 from interdictor.api.errors import ApiError, error_responses, install_error_handlers
 from interdictor.api.limits import BodyLimit
@@ -58,6 +58,7 @@ def create_app(database_url: str | None = None, policy: str = "default") -> Fast
     install_error_handlers(app)
     for module in (posts, review, admin):
         app.include_router(module.router)
+    web.mount(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness", responses=error_responses(503))
     def healthz(services: Svc) -> HealthOut:

@@ -13,6 +13,8 @@ from interdictor.api.auth import Caller, require
 from interdictor.api.errors import ApiError, error_responses, not_found
 from interdictor.api.params import Filters, Paging, PostId, filters, paging
 from interdictor.api.schemas import (
+    AppealIn,
+    AppealOut,
     BatchIn,
     BatchOut,
     ItemError,
@@ -27,6 +29,8 @@ from interdictor.api.schemas import (
 from interdictor.api.services import Services, Svc
 from interdictor.api.views import detail, summaries
 from interdictor.detect.base import Post as ScannedPost
+from interdictor.review.appeals import file_appeal
+from interdictor.review.queue import enqueue_from_report
 from interdictor.store.audit import AuditLog
 from interdictor.store.models import Post, Role
 from interdictor.store.repository import add_report, list_posts
@@ -129,7 +133,32 @@ def report_post(post_id: PostId, report: ReportIn, caller: Integrator, services:
         AuditLog.append(
             session, caller.actor, "report.create", "user_report", row.id, data={"post_id": post_id}
         )
+        enqueue_from_report(session, row)
         return ReportOut.model_validate(row)
+
+
+@router.post(
+    "/posts/{post_id}/appeals",
+    status_code=201,
+    summary="Appeal the decision in force on a post",
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422),
+)
+def appeal_post(post_id: PostId, appeal: AppealIn, caller: Integrator, services: Svc) -> AppealOut:
+    """Relay a platform user's appeal against the removal, restriction or label in force on
+    a post; a reviewer other than the one who decided it upholds or reverses it. An open
+    appeal against the same decision is answered as it is. 409 when nothing in force acted
+    on the post; integrators may appeal only posts they submitted (404 for others)."""
+    try:
+        with services.sessions.begin() as session:
+            post = session.get(Post, post_id)
+            if post is None or not (caller.sees_all or post.submitted_by == caller.key_id):
+                raise not_found("post", post_id)
+            row = file_appeal(session, post_id, appeal.appellant, appeal.reason, actor=caller.actor)
+            return AppealOut.model_validate(row)
+    except LookupError:
+        raise not_found("post", post_id) from None
+    except ValueError as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
 
 
 @router.get("/posts", summary="List posts", responses=error_responses(401, 403, 422))

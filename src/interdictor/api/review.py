@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import update
 
+from interdictor.actions.outbox import NotRetryable, retry_dead
 from interdictor.api.auth import Caller, require
 from interdictor.api.errors import ApiError, error_responses, not_found
 from interdictor.api.params import ActionId, Filters, Paging, filters, paging
 from interdictor.api.schemas import ActionOut, DecisionOut, Page
 from interdictor.api.services import Svc
 from interdictor.api.views import list_actions
-from interdictor.store.audit import AuditLog
-from interdictor.store.models import Action, ActionKind, ActionStatus, Role, utcnow
+from interdictor.store.models import ActionKind, ActionStatus, Role
 from interdictor.store.repository import list_decisions
 
 router = APIRouter(prefix="/v1")
@@ -79,21 +78,10 @@ def retry_action(
 ) -> ActionOut:
     """A dead action becomes pending again, due now, with its attempts counted afresh."""
     with services.sessions.begin() as session:
-        # One conditional UPDATE: two admins retrying at once cannot both succeed.
-        retried = session.execute(
-            update(Action)
-            .where(Action.id == action_id, Action.status == ActionStatus.DEAD)
-            .values(status=ActionStatus.PENDING, attempts=0, next_attempt_at=utcnow())
-            .returning(Action.id)
-        ).scalar_one_or_none()
-        action = session.get(Action, action_id, populate_existing=True)
-        if action is None:
-            raise not_found("action", action_id)
-        if retried is None:
-            raise ApiError(
-                409, "conflict", f"action {action_id} is {action.status}; only dead actions are retried"
-            )
-        AuditLog.append(
-            session, caller.actor, "action.retry", "action", action.id, data={"last_error": action.last_error}
-        )
+        try:
+            action = retry_dead(session, action_id, caller.actor)
+        except NotRetryable as exc:
+            raise ApiError(409, "conflict", str(exc)) from None
+        except LookupError:
+            raise not_found("action", action_id) from None
         return ActionOut.model_validate(action)

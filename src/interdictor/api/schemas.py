@@ -19,7 +19,7 @@ from pydantic import (
 from interdictor.detect.base import LABELS
 from interdictor.detect.base import Post as ScannedPost
 from interdictor.ingest.files import post_from_mapping
-from interdictor.store.models import ActionKind, ActionStatus, Role
+from interdictor.store.models import ActionKind, ActionStatus, AppealStatus, Role
 
 MAX_ID = 2**31 - 1  # the largest integer id the databases store
 MAX_OFFSET = 10**9
@@ -174,6 +174,25 @@ class ReportOut(BaseModel):
     post_id: int
     reporter: str | None
     reason: str
+    created_at: datetime
+
+
+class AppealIn(BaseModel):
+    """A platform user's appeal against the decision in force on their post."""
+
+    appellant: PlatformId = Field(description="the appealing user's platform id")
+    reason: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
+
+
+class AppealOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    post_id: int
+    decision_id: int
+    appellant: str
+    reason: str
+    status: AppealStatus
     created_at: datetime
 
 
