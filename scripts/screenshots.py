@@ -49,17 +49,6 @@ MORE_POSTS = [
     {"id": "d-005", "text": "selling herb, dm me for prices", "jurisdiction": "US-TX"},
     {"id": "d-006", "text": "selling molly and shrooms, cashapp", "jurisdiction": "MX"},
 ]
-# Everything the detector flags goes to a person, so the queue has something to show.
-DEMO_POLICY = """
-name: demo-review-all
-version: "1"
-mode: enforce
-jurisdictions:
-  default:
-    rules:
-      - {name: sale, action: review, label: drug_sale, min_score: 0.5}
-      - {name: recruitment, action: review, label: smuggling_recruitment, min_score: 0.5}
-"""
 REPORTS = {"s-013": "looks like a coke ad", "s-005": "selling drugs?", "s-020": "drug talk"}
 
 
@@ -147,9 +136,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs/screenshots")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        policy = Path(tmp) / "policy.yaml"
-        policy.write_text(DEMO_POLICY)
-        app = create_app(f"sqlite:///{Path(tmp) / 'demo.db'}", policy=str(policy))
+        # Everything the detector flags goes to a person, so the queue has something to show.
+        app = create_app(f"sqlite:///{Path(tmp) / 'demo.db'}", policy="review_all")
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

@@ -315,7 +315,7 @@ jurisdictions:
 
 def test_builtins_load_and_are_named_after_their_files() -> None:
     policies = builtin_policies()
-    assert set(policies) == {"default", "licensed_cannabis", "strict_fentanyl"}
+    assert set(policies) == {"default", "licensed_cannabis", "review_all", "strict_fentanyl"}
     for name, policy in policies.items():
         assert policy.name == name
         assert policy.source == f"builtin:{name}"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from interdictor.detect.base import Post
 from interdictor.ingest.service import Processor
-from interdictor.policy import Policy
+from interdictor.policy import Policy, load_policy
 from interdictor.review.appeals import AppealConflict, decide_appeal, file_appeal
 from interdictor.review.queue import (
     LockError,
@@ -28,16 +28,16 @@ from interdictor.store.audit import AuditLog
 from interdictor.store.db import session_factory
 from interdictor.store.repository import add_report
 
-REVIEW_POLICY_YAML = """
-name: review-test
+REVIEW_POLICY = load_policy("review_all")
+REMOVE_SALES = """
+name: remove-sales
 version: "1"
 mode: enforce
 jurisdictions:
   default:
     rules:
-      - {name: sale, action: review, label: drug_sale, min_score: 0.5}
+      - {name: sale, action: remove, label: drug_sale}
 """
-REVIEW_POLICY = Policy.from_yaml(REVIEW_POLICY_YAML)
 
 FENTANYL = "blues M30 $20 each, DM to order"
 PERCS = "pressed percs for sale, fast shipping, telegram @plug"
@@ -280,7 +280,7 @@ def test_only_a_post_acted_on_can_be_appealed(processor: Processor, reviewers: t
     (queued,) = processor.submit([Post("r", FENTANYL)])
     with processor.sessions.begin() as session, pytest.raises(ValueError, match="no decision in force"):
         file_appeal(session, queued.post_id, "platform-user-9", "unfair")
-    removing = Processor(processor.sessions, Policy.from_yaml(REVIEW_POLICY_YAML.replace("review", "remove")))
+    removing = Processor(processor.sessions, Policy.from_yaml(REMOVE_SALES))
     (removed,) = removing.submit([Post("s", FENTANYL)])
     with processor.sessions.begin() as session:
         # The policy, not a person, decided: any reviewer may decide the appeal.

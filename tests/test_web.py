@@ -24,15 +24,6 @@ from interdictor.store.models import Action, Appeal, Decision, ReviewItem, Role
 from interdictor.web.auth import SECRET_ENV, session_secret
 from web_helpers import chromium, client, password, served, signed_in
 
-REVIEW_POLICY = """
-name: review-test
-version: "1"
-mode: enforce
-jurisdictions:
-  default:
-    rules:
-      - {name: sale, action: review, label: drug_sale, min_score: 0.5}
-"""
 PERCS = "pressed percs for sale, fast shipping, telegram @plug"
 XANAX = "selling xanax bars 2mg, cashapp only, hmu"
 FENTANYL = "blues M30 $20 each, DM to order"
@@ -68,9 +59,7 @@ class Console:
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[Console]:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(REVIEW_POLICY)
-    app = create_app(f"sqlite:///{tmp_path / 'console.db'}", policy=str(policy))
+    app = create_app(f"sqlite:///{tmp_path / 'console.db'}", policy="review_all")
     with served(app) as base:
         yield _seeded(app, base)
 
