@@ -78,6 +78,7 @@ def build(url: str, posts: int) -> int:
     with sessions.begin() as session:
         create_user(session, "reviewer", PASSWORD, m.Role.REVIEWER)
         create_user(session, "analyst", PASSWORD, m.Role.ANALYST)
+        create_user(session, "admin", PASSWORD, m.Role.ADMIN)
         for post_id in session.scalars(select(m.Post.id).order_by(m.Post.id).limit(200)):
             add_report(session, post_id, "looks like a sale", reporter="bench")
         sync_queue(session)
@@ -152,14 +153,17 @@ def main() -> None:
                 httpx.Client(base_url=base) as anonymous,
                 httpx.Client(base_url=base) as reviewer,
                 httpx.Client(base_url=base) as analyst,
+                httpx.Client(base_url=base) as admin,
             ):
                 sign_in(reviewer, "reviewer")
                 sign_in(analyst, "analyst")
+                sign_in(admin, "admin")
                 pages = [
                     ("/login", anonymous),
                     ("/queue", reviewer),
                     (f"/items/{item_id}", reviewer),
                     ("/dashboard", analyst),
+                    ("/admin", admin),
                 ]
                 print(f"{'page':<16}{'median ms':>10}{'max ms':>10}")
                 for path, client in pages:

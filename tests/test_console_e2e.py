@@ -160,4 +160,5 @@ def _story(browser: Any, base: str, api: httpx.Client, dispatcher: Dispatcher, r
     assert "may not open this page" in alice.inner_text("#error-message")
     root = signed_in(browser, base, "root", "/admin")
     assert root.locator('tr.user-row[data-user="alice"]').count() == 1
+    root.click("#verify-audit")
     assert root.inner_text("#audit-problems") == "0"

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from interdictor.actions.outbox import NotRetryable, retry_dead
 from interdictor.api.services import Svc
 from interdictor.review.users import create_user, disable_user
-from interdictor.store.audit import AuditLog
+from interdictor.store.audit import AuditLog, Problem
 from interdictor.store.models import Action, ActionStatus, AuditEntry, Role, User
 from interdictor.web.auth import PageError, check_csrf, require_user
 from interdictor.web.render import flash, render
@@ -27,13 +27,28 @@ BACK = "/admin"
 
 @router.get("/admin")
 def admin_page(request: Request, services: Svc, user: AdminUser) -> Response:
-    """Users, dead actions and the audit log: whether its chain verifies, its head, its last entries."""
+    """Users, dead actions and the audit log's head and last entries."""
+    return _page(request, services, problems=None)
+
+
+@router.post("/admin/audit/verify")
+def verify_audit_page(
+    request: Request, services: Svc, user: AdminUser, csrf_token: FormText = ""
+) -> Response:
+    """The admin page with the whole audit chain checked. Checking reads every entry, so it
+    is a button rather than part of every page load."""
+    check_csrf(request, csrf_token)
+    with services.sessions() as session:
+        problems = AuditLog.verify(session)
+    return _page(request, services, problems)
+
+
+def _page(request: Request, services: Svc, problems: list[Problem] | None) -> Response:
     with services.sessions() as session:
         users = session.scalars(select(User).order_by(User.username)).all()
         dead = session.scalars(
             select(Action).where(Action.status == ActionStatus.DEAD).order_by(Action.id.desc()).limit(LISTED)
         ).all()
-        problems = AuditLog.verify(session)
         head_id, head_hash = AuditLog.head(session)
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(LISTED)).all()
         return render(
