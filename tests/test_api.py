@@ -17,13 +17,15 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from interdictor.api.app import create_app
-from interdictor.api.cli import LOCAL_ADMIN, ensure_admin_key, seed_posts
+from interdictor.api.cli import LOCAL_ADMIN, ensure_admin_key, ensure_console_admin, seed_posts
 from interdictor.api.services import Services
+from interdictor.review.users import authenticate as authenticate_user
 from interdictor.store.audit import AuditLog
+from interdictor.store.db import session_factory
 from interdictor.store.keys import create_key
 from interdictor.store.models import Action, ActionStatus, AuditEntry, Base, Decision, Post, Role, UserReport
 
@@ -589,3 +591,14 @@ def test_serve_makes_an_admin_key_once_and_ingests_seed_posts(db_url: str, tmp_p
         assert again.id == key.id and no_secret is None
         listed = client.get("/v1/posts", headers={"Authorization": f"Bearer {secret}"}).json()["items"]
         assert [p["id"] for p in listed] == ["s-2", "s-1"]
+
+
+def test_a_local_console_admin_gets_a_new_password_each_run(db_engine: Engine) -> None:
+    sessions = session_factory(db_engine)
+    first, first_password = ensure_console_admin(sessions)
+    again, second_password = ensure_console_admin(sessions)
+    assert first.id == again.id and first.role == Role.ADMIN and first_password != second_password
+    with sessions.begin() as session:
+        assert authenticate_user(session, LOCAL_ADMIN, first_password) is None
+        assert authenticate_user(session, LOCAL_ADMIN, second_password) is not None
+        assert "user.password" in session.scalars(select(AuditEntry.verb)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +14,11 @@ from interdictor.detect.base import Post as ScannedPost
 from interdictor.ingest.files import InputError, PostReader
 from interdictor.ingest.service import Processor
 from interdictor.policy import PolicyError
+from interdictor.review.users import create_user, set_password
 from interdictor.store.cli import DatabaseUrl
 from interdictor.store.db import database_url as default_database_url
 from interdictor.store.keys import create_key, revoke_key
-from interdictor.store.models import ApiKey, Role
+from interdictor.store.models import ApiKey, Role, User
 
 LOCAL_ADMIN = "local-admin"
 SEED_BATCH = 500
@@ -63,6 +65,16 @@ def ensure_admin_key(sessions: sessionmaker[Session], renew: bool = False) -> tu
         return create_key(session, LOCAL_ADMIN, Role.ADMIN, actor="cli")
 
 
+def ensure_console_admin(sessions: sessionmaker[Session]) -> tuple[User, str]:
+    """A ``local-admin`` console user with a new random password, returned once."""
+    password = secrets.token_urlsafe(12)
+    with sessions.begin() as session:
+        user = session.scalars(select(User).where(User.username == LOCAL_ADMIN)).one_or_none()
+        if user is None:
+            return create_user(session, LOCAL_ADMIN, password, Role.ADMIN, actor="cli"), password
+        return set_password(session, user, password, actor="cli"), password
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8000,
@@ -75,7 +87,11 @@ def serve(
         ),
     ] = None,
     new_admin_key: Annotated[
-        bool, typer.Option("--new-admin-key", help="replace the local admin key and print the new one")
+        bool,
+        typer.Option(
+            "--new-admin-key",
+            help="replace the local admin key and the local console admin's password; print both",
+        ),
     ] = False,
 ) -> None:
     """Run the HTTP API: migrate the database, ingest seed posts, make sure an admin key exists."""
@@ -111,4 +127,8 @@ def serve(
         typer.echo(
             "it is shown this once: only its hash is stored. Send it as 'Authorization: Bearer <key>'."
         )
+    typer.echo(f"review console: http://{host}:{port}/login")
+    if new_admin_key:
+        console_user, password = ensure_console_admin(services.sessions)
+        typer.echo(f"console admin: {console_user.username} / {password} (a new password on every run)")
     uvicorn.run(app, host=host, port=port)

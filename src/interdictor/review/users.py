@@ -65,6 +65,16 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if ok else None
 
 
+def set_password(session: Session, user: User, password: str, actor: str = "system") -> User:
+    """Replace a user's password (argon2-hashed) and audit that it changed."""
+    if not password:
+        raise ValueError("a password may not be empty")
+    user.password_hash = _hasher().hash(password)
+    session.flush()
+    AuditLog.append(session, actor, "user.password", "user", user.id)
+    return user
+
+
 def disable_user(
     session: Session, user_id: int, actor: str = "system", reason: str | None = None
 ) -> User | None:
