@@ -2,44 +2,70 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from interdictor import __version__
-from interdictor.actions.cli import deliver
-from interdictor.api.cli import serve
 from interdictor.detect.base import LABELS
 from interdictor.detect.evaluation import LabelMetrics, Metrics
 from interdictor.detect.scan import ScanStats, open_output, scan_records
 from interdictor.ingest.files import FORMATS, InputError, PostReader
-from interdictor.ingest.stream_cli import stream_app, worker
-from interdictor.policy.cli import app as policy_app
-from interdictor.review.cli import review_app
-from interdictor.store.cli import audit_app, db_app, keys_app
-from interdictor.web.cli import users_app
+
+# The service's commands pull in SQLAlchemy, FastAPI, httpx and Redis (about a second);
+# they are imported only when one of them runs, so `scan` starts as fast as it did.
+LAZY_COMMANDS = {
+    "serve": "interdictor.api.cli:serve",
+    "worker": "interdictor.ingest.stream_cli:worker",
+    "stream": "interdictor.ingest.stream_cli:stream_app",
+    "deliver": "interdictor.actions.cli:deliver",
+    "policy": "interdictor.policy.cli:app",
+    "db": "interdictor.store.cli:db_app",
+    "audit": "interdictor.store.cli:audit_app",
+    "keys": "interdictor.store.cli:keys_app",
+    "users": "interdictor.web.cli:users_app",
+    "review": "interdictor.review.cli:review_app",
+}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level command group, loading the commands in ``LAZY_COMMANDS`` on first use."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [*super().list_commands(ctx), *LAZY_COMMANDS]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in LAZY_COMMANDS:
+            return command
+        module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+        target = getattr(importlib.import_module(module), attribute)
+        # Registered on a parent exactly as add_typer / command would, then looked up there.
+        parent = typer.Typer(add_completion=False)
+        if isinstance(target, typer.Typer):
+            parent.add_typer(target, name=cmd_name)
+        else:
+            parent.command(cmd_name)(target)
+            parent.callback()(lambda: None)  # keep the parent a group, even with one command
+        return typer.main.get_group(parent).get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
-    help="Find drug-sale and smuggling-recruitment posts.", no_args_is_help=True, add_completion=False
+    cls=LazyGroup,
+    help="Find drug-sale and smuggling-recruitment posts.",
+    no_args_is_help=True,
+    add_completion=False,
 )
 err = Console(stderr=True)
-app.add_typer(policy_app, name="policy")
-app.add_typer(db_app, name="db")
-app.add_typer(audit_app, name="audit")
-app.add_typer(keys_app, name="keys")
-app.add_typer(users_app, name="users")
-app.add_typer(review_app, name="review")
-app.command("deliver")(deliver)
-app.command("worker")(worker)
-app.add_typer(stream_app, name="stream")
-app.command("serve")(serve)
 
 
 def _summary(stats: ScanStats, title: str) -> Table:
