@@ -241,8 +241,9 @@ def _images(extra: dict[str, Any]) -> list[str]:
     return urls
 
 
-def _post_context(session: Session, post: Post, decision_id: int | None) -> dict[str, Any]:
+def _post_context(session: Session, post_id: int, decision_id: int | None) -> dict[str, Any]:
     """What the item and appeal pages show about a post: marked text, detection, history."""
+    post = session.scalars(select(Post).options(joinedload(Post.account)).where(Post.id == post_id)).one()
     source = session.get(Decision, decision_id) if decision_id is not None else None
     detection = (
         session.get(Detection, source.detection_id)
@@ -304,10 +305,7 @@ def item_page(request: Request, item_id: int, services: Svc, user: QueueUser) ->
         _may_take(user, item)
         claimed = claim(session, item_id, user) if item.status != ReviewStatus.DONE else None
         item = session.get_one(ReviewItem, item_id, populate_existing=True)
-        post = session.scalars(
-            select(Post).options(joinedload(Post.account)).where(Post.id == item.post_id)
-        ).one()
-        context = _post_context(session, post, item.decision_id)
+        context = _post_context(session, item.post_id, item.decision_id)
         blocked = None if claimed is not None else _lock_holder(session, item)
         return render(request, "item.html", item=item, blocked=blocked, choices=CHOICES, **context)
 
@@ -365,10 +363,7 @@ def appeal_page(request: Request, appeal_id: int, services: Svc, user: AppealUse
             claimed = claim(session, item.id, user)
             item = session.get_one(ReviewItem, item.id, populate_existing=True)
         blocked = None if claimed is not None or own else _lock_holder(session, item)
-        post = session.scalars(
-            select(Post).options(joinedload(Post.account)).where(Post.id == appeal.post_id)
-        ).one()
-        context = _post_context(session, post, appealed.id)
+        context = _post_context(session, appeal.post_id, appealed.id)
         decider = session.get(User, appeal.decided_by) if appeal.decided_by is not None else None
         return render(
             request,
