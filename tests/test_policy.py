@@ -53,20 +53,13 @@ def recruitment(score: float) -> Detection:
     return stored({"smuggling_recruitment": score})
 
 
+def enforced(jurisdictions: str) -> Policy:
+    """An enforcing policy with these jurisdiction sections (YAML indented two spaces)."""
+    return Policy.from_yaml(f'name: t\nversion: "1"\nmode: enforce\njurisdictions:\n{jurisdictions}')
+
+
 def one_rule(conditions: str, action: str = "review") -> Policy:
-    return Policy.from_yaml(
-        f"""
-name: t
-version: "1"
-mode: enforce
-jurisdictions:
-  default:
-    rules:
-      - name: r
-        action: {action}
-{conditions}
-"""
-    )
+    return enforced(f"  default:\n    rules:\n      - name: r\n        action: {action}\n{conditions}\n")
 
 
 def fired(policy: Policy, result: Any, jurisdiction: str | None = None, surface: str | None = None) -> str:
@@ -147,12 +140,8 @@ def test_all_conditions_must_hold() -> None:
 
 
 def test_first_matching_rule_wins_not_the_most_severe() -> None:
-    policy = Policy.from_yaml(
-        """
-name: t
-version: "1"
-mode: enforce
-jurisdictions:
+    policy = enforced(
+        """\
   default:
     rules:
       - {name: gentle, action: label, label: drug_sale}
@@ -221,12 +210,8 @@ def test_lookup_falls_back_from_state_to_country_to_default() -> None:
 
 
 def test_section_surfaces_limit_the_whole_section() -> None:
-    policy = Policy.from_yaml(
-        """
-name: t
-version: "1"
-mode: enforce
-jurisdictions:
+    policy = enforced(
+        """\
   default:
     rules: [{name: everywhere, action: remove, label: drug_sale}]
   MX:

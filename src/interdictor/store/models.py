@@ -141,7 +141,8 @@ class Post(Base):
     # Null means "the account's jurisdiction" (see repository.list_posts).
     jurisdiction: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime | None]
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Lists and reports page through posts and decisions by time.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The API key (id) that first submitted the post: integrators read only their own posts.
     # Not a foreign key: keys are revoked, never deleted, and SQLite can then add and drop
@@ -184,7 +185,7 @@ class Decision(Base):
     rule: Mapped[str | None]
     reason: Mapped[str]
     actor: Mapped[str]  # "system", "key:<id>" or "user:<name>"
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class Action(Base):
@@ -213,7 +214,7 @@ class UserReport(Base):
     __tablename__ = "user_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     reporter: Mapped[str | None]
     reason: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
