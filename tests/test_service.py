@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from interdictor.detect.base import Post
+from interdictor.detect.model.classifier import default_model
+from interdictor.detect.pipeline import Pipeline
 from interdictor.ingest.service import Processor
 from interdictor.policy import load_policy
 from interdictor.store import models as m
@@ -46,3 +48,22 @@ def test_a_batch_writes_one_audit_entry_per_step_in_order(db_engine: Engine) -> 
         assert [tuple(k) for k in kinds] == [("escalate", "open")]
         assert session.scalar(select(func.count()).select_from(m.Post)) == 2
         assert AuditLog.verify(session) == []
+
+
+def test_detections_cite_the_pipeline_that_scored_them(db_engine: Engine) -> None:
+    """A processor given a rules-only pipeline must not credit the packaged model."""
+    sessions = session_factory(db_engine)
+    Processor(sessions, load_policy("default"), Pipeline.rules_only()).submit([Post("r1", WEED)])
+    Processor(sessions, load_policy("default")).submit([Post("m1", WEED)])
+    with sessions() as session:
+        versions = dict(
+            session.execute(
+                select(m.Post.platform_post_id, m.Detection.model_version).join(
+                    m.Detection, m.Detection.post_id == m.Post.id
+                )
+            ).all()
+        )
+    model = default_model()
+    assert model is not None
+    assert versions == {"r1": "rules", "m1": model.version}
+    assert model.version.startswith(model.meta["interdictor"] + "+")

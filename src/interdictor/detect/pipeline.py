@@ -57,6 +57,14 @@ class Pipeline:
         model = default_model()
         return cls.rules_only() if model is None else cls.with_model(model)
 
+    @property
+    def model_version(self) -> str:
+        """The version of the trained model that scores, or "rules" without one."""
+        from interdictor.detect.model.classifier import ModelScorer
+
+        scorers = [d for d in self.detectors if isinstance(d, ModelScorer)]
+        return scorers[-1].model.version if scorers else "rules"
+
     def analyze(self, post: Post) -> Analysis:
         analysis = Analysis(post)
         for detector in self.detectors:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from interdictor.actions.payload import PLATFORM_ACTIONS, action_payload
 from interdictor.detect.base import Analysis, Post
 from interdictor.detect.lexicon.matcher import default_lexicon
-from interdictor.detect.model.classifier import default_model
 from interdictor.detect.pipeline import Pipeline
 from interdictor.policy import Policy
 from interdictor.review.queue import enqueue_from_decision
@@ -90,12 +89,9 @@ class Processor:
         self.policy = policy
         self.pipeline = pipeline or Pipeline.default()
 
-    @cached_property
+    @property
     def model_version(self) -> str:
-        model = default_model()
-        if model is None:
-            return "rules"
-        return f"{model.meta.get('interdictor', '?')}+{str(model.meta.get('data_sha256', ''))[:12]}"
+        return self.pipeline.model_version
 
     @cached_property
     def lexicon_version(self) -> str:

@@ -50,6 +50,11 @@ class ModelArtifact:
     substance_intercept: Array  # (substances,)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def version(self) -> str:
+        """Package version and training-data hash: what stored detections cite."""
+        return f"{self.meta.get('interdictor', '?')}+{str(self.meta.get('data_sha256', ''))[:12]}"
+
     @cached_property
     def label_weights(self) -> Array:
         """(features, labels), contiguous: sparse @ dense would copy a transposed view per batch."""
