@@ -31,7 +31,7 @@ USERS = {"alice": Role.REVIEWER, "bob": Role.REVIEWER, "carol": Role.ANALYST, "r
 # action) and sends an uncertain ordinary sale to review.
 POSTS = {
     "fent-1": ("blues M30 $20 each, DM to order", "escalate"),
-    "weed-1": ("got weed for sale, dm me", "review"),
+    "weed-1": ("weed for sale, dm me", "review"),
 }
 
 browser = pytest.fixture(scope="module")(chromium)

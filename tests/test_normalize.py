@@ -45,6 +45,7 @@ def test_plain_reading_undoes_evasion(text: str, expected: str) -> None:
         ("p3rc 30s", "perc eos"),
         ("v @ l i u m", "valium"),
         ("p!lls", "pils"),
+        ("val|um", "valium"),  # a bar stands for an i in pharmacy spam
     ],
 )
 def test_leet_reading(text: str, expected: str) -> None:

@@ -17,7 +17,7 @@ from interdictor.store.db import make_engine, session_factory, upgrade
 from interdictor.store.models import ActionKind, Role
 
 REVIEWED = {
-    "weed": ("got weed for sale, dm me", Verdict.VIOLATING),
+    "weed": ("weed for sale, dm me", Verdict.VIOLATING),
     "herb": ("selling herb, dm me for prices", Verdict.NOT_VIOLATING),
 }
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
+import scipy.sparse as sp
 
 from conftest import ROOT, run_cli
 from interdictor.detect.base import Post
 from interdictor.detect.model.classifier import ModelArtifact
-from interdictor.detect.model.training import Example, fit, load_examples
+from interdictor.detect.model.training import C_TEXT, Example, _lr, _oof_logits, fit, load_examples
 from interdictor.detect.pipeline import Pipeline
 from interdictor.ingest.files import InputError
 
@@ -94,3 +96,20 @@ def test_evaluate_refuses_a_missing_file(tmp_path: Path) -> None:
     proc = run_cli("evaluate", str(tmp_path / "nope.jsonl"))
     assert proc.returncode == 2
     assert b"nope.jsonl" in proc.stderr
+
+
+def test_stacker_logits_for_real_sources_come_from_models_blind_to_their_source() -> None:
+    """A listing's drug_sale logit must come from a model that never saw its market, or
+    the stacker would learn to trust the text model more than it deserves on a new one;
+    authored posts get part of theirs from ordinary folds."""
+    rng = np.random.default_rng(0)
+    x = sp.csr_matrix(rng.random((80, 6)))
+    y = np.array([0, 1] * 40)
+    w = np.ones(80)
+    domains = np.array(["agora"] * 40 + ["authored-en"] * 40)
+    origins = np.arange(80)
+    logits = _oof_logits(x, y, w, domains, origins, by_domain=True, seed=3)
+    blind = _lr(C_TEXT, 3).fit(x[40:], y[40:], sample_weight=w[40:]).decision_function(x[:40])
+    assert np.allclose(logits[:40], blind)
+    only_other_domain = _lr(C_TEXT, 3).fit(x[:40], y[:40], sample_weight=w[:40]).decision_function(x[40:])
+    assert not np.allclose(logits[40:], only_other_domain)

@@ -42,7 +42,7 @@ _UNIT = r"(?:[^\W_]|[@$!|])"
 _SPLIT_LEET = re.compile(rf"(?<!{_UNIT}){_UNIT}(?:{_SEP}{_UNIT}){{2,}}(?!{_UNIT})")
 _SEP_CHARS = re.compile(_SEP)
 _LEET_TABLE = str.maketrans(
-    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "i"}
 )
 # A word with a leet character in it ('@'/'$' leading a word are handles or cashtags,
 # not letters); words without a letter are left alone in _deleet.
