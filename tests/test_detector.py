@@ -82,6 +82,12 @@ FLAGGED = [
         None,
         "no questions asked",
     ),
+    (
+        "need 2 guys to walk loads thru the desert by Sasabe this weekend, 3k each, bring water",
+        "smuggling_recruitment",
+        None,
+        "walk loads",
+    ),
 ]
 
 
