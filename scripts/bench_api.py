@@ -51,10 +51,11 @@ def integrator_key(url: str) -> str:
         engine.dispose()
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, **env: str) -> subprocess.Popen[bytes]:
+    """The service on ``url`` in a subprocess; ``env`` adds environment variables."""
     command = [sys.executable, "-m", "uvicorn", "--factory", "interdictor.api.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    return subprocess.Popen(command, env={**os.environ, "INTERDICTOR_DATABASE_URL": url})
+    return subprocess.Popen(command, env={**os.environ, "INTERDICTOR_DATABASE_URL": url, **env})
 
 
 async def wait_until_up(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:

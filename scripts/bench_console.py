@@ -10,13 +10,11 @@ analyst, runs uvicorn in a subprocess, signs in and prints the median and slowes
 from __future__ import annotations
 
 import argparse
-import os
+import asyncio
 import random
 import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
+from bench_api import free_port, start_server, wait_until_up
 from interdictor.detect.base import Post
 from interdictor.ingest.service import Processor
 from interdictor.policy import load_policy
@@ -94,13 +93,6 @@ def build(url: str, posts: int) -> int:
     return item_id
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def sign_in(client: httpx.Client, username: str) -> None:
     token = CSRF.search(client.get("/login").text)
     if token is None:
@@ -122,6 +114,11 @@ def time_page(client: httpx.Client, path: str, requests: int) -> tuple[float, fl
     return statistics.median(times), max(times)
 
 
+async def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient(base_url=base) as client:
+        await wait_until_up(client, server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
@@ -131,24 +128,10 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         item_id = build(url, args.posts)
         port = free_port()
-        env = {**os.environ, "INTERDICTOR_DATABASE_URL": url, "INTERDICTOR_SESSION_SECRET": "bench"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "interdictor.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env,
-        )  # fmt: skip
+        server = start_server(url, port, INTERDICTOR_SESSION_SECRET="bench")
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the server did not start")
-                time.sleep(0.2)
+            asyncio.run(_wait_until_up(base, server))
             with (
                 httpx.Client(base_url=base) as anonymous,
                 httpx.Client(base_url=base) as reviewer,

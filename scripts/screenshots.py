@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import tempfile
 import threading
 import time
@@ -26,6 +25,7 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench_api import free_port
 from interdictor.api.app import create_app
 from interdictor.api.services import Services
 from interdictor.detect.base import Post
@@ -124,13 +124,6 @@ def shoot(base: str, out: Path) -> None:
         browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=ROOT / "docs/screenshots")
@@ -138,7 +131,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # Everything the detector flags goes to a person, so the queue has something to show.
         app = create_app(f"sqlite:///{Path(tmp) / 'demo.db'}", policy="review_all")
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

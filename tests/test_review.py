@@ -119,7 +119,7 @@ def test_fentanyl_comes_first_and_filters_narrow_the_queue(
         assert next_items(session, alice, jurisdiction="MX") == []
         assert len(next_items(session, alice, label="drug_sale")) == 3
         assert next_items(session, alice, label="smuggling_recruitment") == []
-        assert next_items(session, alice, kind=m.ReviewKind.REPORT) == []
+        assert next_items(session, alice, kinds=[m.ReviewKind.REPORT]) == []
         assert len(next_items(session, alice, limit=2)) == 2
 
 
@@ -195,7 +195,7 @@ def test_export_gives_the_human_verdicts_as_labelled_examples(
         decide(session, fentanyl, alice, "violating", "label")
         decide(session, xanax, alice, "not_violating", note="harm reduction post")
         decide(session, percs, alice, "escalate", note="supplier network")
-        (escalated,) = next_items(session, alice, kind=m.ReviewKind.ESCALATE)
+        (escalated,) = next_items(session, alice, kinds=[m.ReviewKind.ESCALATE])
         assert escalated.post_id == session.get_one(m.ReviewItem, percs).post_id
         assert list(export_labelled(session)) == [
             {
@@ -233,7 +233,7 @@ def test_an_appeal_is_decided_by_another_reviewer_and_a_reversal_is_sent(
         post_id = removal.post_id
         appeal = file_appeal(session, post_id, "platform-user-7", "it was a joke")
         assert file_appeal(session, post_id, "platform-user-7", "again") == appeal
-        (item,) = next_items(session, bob, kind=m.ReviewKind.APPEAL)
+        (item,) = next_items(session, bob, kinds=[m.ReviewKind.APPEAL])
         assert (item.post_id, item.decision_id) == (post_id, removal.id)
         assert claim(session, item.id, bob) is not None
         with pytest.raises(ValueError, match="decide_appeal"):

@@ -22,7 +22,7 @@ from interdictor.store.audit import AuditLog
 from interdictor.store.keys import create_key
 from interdictor.store.models import Action, Appeal, Decision, ReviewItem, Role
 from interdictor.web.auth import SECRET_ENV, session_secret
-from web_helpers import chromium, client, password, served, signed_in
+from web_helpers import chromium, client, csrf, password, served, signed_in
 
 PERCS = "pressed percs for sale, fast shipping, telegram @plug"
 XANAX = "selling xanax bars 2mg, cashapp only, hmu"
@@ -109,6 +109,16 @@ def test_sign_in_refuses_a_wrong_password_and_keeps_next_local(browser: object, 
     page.click("button[type=submit]")
     page.wait_for_url(console.base + "/queue")
     assert "alice (reviewer)" in page.inner_text("header")
+
+
+def test_signing_in_without_next_lands_on_the_users_start_page(console: Console) -> None:
+    """Analysts may not open the queue, so they start on their dashboard."""
+    for user, start in (("carol", "/dashboard"), ("alice", "/queue"), ("root", "/queue")):
+        with _client(console, None) as http:
+            form = {"username": user, "password": password(user), "csrf_token": csrf(http, "/login")}
+            response = http.post("/login", data=form)
+            assert (response.status_code, response.headers["location"]) == (303, start), user
+            assert http.get(start).status_code == 200, user
 
 
 def test_a_reviewer_decides_by_click_and_by_key(browser: object, console: Console) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from interdictor.api.auth import Caller, require
 from interdictor.api.errors import ApiError, error_responses, not_found
@@ -29,7 +30,7 @@ from interdictor.api.schemas import (
 from interdictor.api.services import Services, Svc
 from interdictor.api.views import detail, summaries
 from interdictor.detect.base import Post as ScannedPost
-from interdictor.review.appeals import file_appeal
+from interdictor.review.appeals import NothingToAppeal, file_appeal
 from interdictor.review.queue import enqueue_from_report
 from interdictor.store.audit import AuditLog
 from interdictor.store.models import Post, Role
@@ -65,6 +66,14 @@ def _submit(services: Services, caller: Caller, posts: Sequence[ScannedPost]) ->
         else OutcomeOut.model_validate(o.to_json())
         for o in outcomes
     ]
+
+
+def _visible_post(session: Session, caller: Caller, post_id: int) -> Post:
+    """The post, if the caller may see it: integrators only their own (404 for others)."""
+    post = session.get(Post, post_id)
+    if post is None or not (caller.sees_all or post.submitted_by == caller.key_id):
+        raise not_found("post", post_id)
+    return post
 
 
 def _reason(exc: ValidationError) -> str:
@@ -148,17 +157,13 @@ def appeal_post(post_id: PostId, appeal: AppealIn, caller: Integrator, services:
     a post; a reviewer other than the one who decided it upholds or reverses it. An open
     appeal against the same decision is answered as it is. 409 when nothing in force acted
     on the post; integrators may appeal only posts they submitted (404 for others)."""
-    try:
-        with services.sessions.begin() as session:
-            post = session.get(Post, post_id)
-            if post is None or not (caller.sees_all or post.submitted_by == caller.key_id):
-                raise not_found("post", post_id)
+    with services.sessions.begin() as session:
+        _visible_post(session, caller, post_id)
+        try:
             row = file_appeal(session, post_id, appeal.appellant, appeal.reason, actor=caller.actor)
-            return AppealOut.model_validate(row)
-    except LookupError:
-        raise not_found("post", post_id) from None
-    except ValueError as exc:
-        raise ApiError(409, "conflict", str(exc)) from exc
+        except NothingToAppeal as exc:
+            raise ApiError(409, "conflict", str(exc)) from exc
+        return AppealOut.model_validate(row)
 
 
 @router.get("/posts", summary="List posts", responses=error_responses(401, 403, 422))
@@ -190,7 +195,4 @@ def get_post(post_id: PostId, caller: ReaderOrOwner, services: Svc) -> PostDetai
     """The post with its detections (scores, evidence, indicators, model version), decisions,
     outbox actions and user reports. Integrators see only posts they submitted (404 for others)."""
     with services.sessions() as session:
-        post = session.get(Post, post_id)
-        if post is None or not (caller.sees_all or post.submitted_by == caller.key_id):
-            raise not_found("post", post_id)
-        return detail(session, post)
+        return detail(session, _visible_post(session, caller, post_id))

@@ -65,6 +65,14 @@ class Pipeline:
         scorers = [d for d in self.detectors if isinstance(d, ModelScorer)]
         return scorers[-1].model.version if scorers else "rules"
 
+    @property
+    def lexicon_version(self) -> str:
+        """The version of the lexicon the pipeline matches, or "none" without one."""
+        from interdictor.detect.lexicon import LexiconDetector
+
+        matchers = [d for d in self.detectors if isinstance(d, LexiconDetector)]
+        return matchers[0].lexicon.version if matchers else "none"
+
     def analyze(self, post: Post) -> Analysis:
         analysis = Analysis(post)
         for detector in self.detectors:

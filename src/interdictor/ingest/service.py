@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from interdictor.actions.payload import PLATFORM_ACTIONS, action_payload
 from interdictor.detect.base import Analysis, Post
-from interdictor.detect.lexicon.matcher import default_lexicon
 from interdictor.detect.pipeline import Pipeline
 from interdictor.policy import Policy
 from interdictor.review.queue import enqueue_from_decision
@@ -89,13 +88,14 @@ class Processor:
         self.policy = policy
         self.pipeline = pipeline or Pipeline.default()
 
-    @property
+    # Read for every stored post; the pipeline does not change.
+    @cached_property
     def model_version(self) -> str:
         return self.pipeline.model_version
 
     @cached_property
     def lexicon_version(self) -> str:
-        return default_lexicon().version
+        return self.pipeline.lexicon_version
 
     def submit(
         self, posts: Sequence[Post], actor: str = "system", submitted_by: int | None = None

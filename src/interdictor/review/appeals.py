@@ -10,7 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from interdictor.actions.payload import PLATFORM_ACTIONS
-from interdictor.review.queue import HUMAN_POLICY, HUMAN_POLICY_VERSION, LockError, enqueue_appeal
+from interdictor.review.queue import (
+    HUMAN_POLICY,
+    HUMAN_POLICY_VERSION,
+    LockError,
+    appeal_item,
+    enqueue_appeal,
+)
 from interdictor.review.users import require_active
 from interdictor.store.audit import AuditLog, AuditRecord
 from interdictor.store.models import (
@@ -19,7 +25,6 @@ from interdictor.store.models import (
     AppealStatus,
     Decision,
     Post,
-    ReviewItem,
     ReviewStatus,
     User,
     utcnow,
@@ -33,6 +38,10 @@ class AppealConflict(ValueError):
     """The appeal cannot be decided by this user, or not any more."""
 
 
+class NothingToAppeal(ValueError):
+    """The post has no decision in force that acted on the platform."""
+
+
 def _acting_decision(session: Session, post_id: int) -> Decision:
     """The post's latest enforced decision, which must have acted on the platform."""
     decision = session.scalars(
@@ -42,7 +51,9 @@ def _acting_decision(session: Session, post_id: int) -> Decision:
         .limit(1)
     ).first()
     if decision is None or decision.action not in PLATFORM_ACTIONS:
-        raise ValueError(f"post {post_id} has no decision in force that removed, restricted or labelled it")
+        raise NothingToAppeal(
+            f"post {post_id} has no decision in force that removed, restricted or labelled it"
+        )
     return decision
 
 
@@ -91,7 +102,7 @@ def decide_appeal(session: Session, appeal_id: int, user: User, upheld: bool, no
     appealed = session.get_one(Decision, appeal.decision_id)
     if appealed.actor == user.actor:
         raise AppealConflict(f"{user.username} made the appealed decision; another reviewer must decide")
-    item = session.scalars(select(ReviewItem).where(ReviewItem.source_key == f"appeal:{appeal.id}")).one()
+    item = appeal_item(session, appeal.id)
     now = utcnow()
     if item.locked_by not in (None, user.id) and item.locked_until is not None and item.locked_until > now:
         raise LockError(f"appeal {appeal_id} is being reviewed by someone else")

@@ -9,6 +9,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from interdictor.detect.scan import open_output
 from interdictor.review.queue import export_labelled
 from interdictor.store.cli import DatabaseUrl
 from interdictor.store.db import database_url, make_engine, session_factory
@@ -25,7 +26,7 @@ def review_export(
 ) -> None:
     """Write one labelled post per human verdict as JSON Lines, the input of ``evaluate`` and ``train``."""
     engine = make_engine(url or database_url())
-    out = output.open("wb") if output is not None else sys.stdout.buffer
+    out = open_output(str(output) if output is not None else None)
     count = 0
     try:
         with session_factory(engine)() as session:
@@ -33,7 +34,7 @@ def review_export(
                 out.write(orjson.dumps(example, option=orjson.OPT_APPEND_NEWLINE))
                 count += 1
     finally:
-        if output is not None:
+        if out is not sys.stdout.buffer:
             out.close()
         engine.dispose()
     typer.echo(f"exported {count} labelled posts", err=True)

@@ -25,7 +25,7 @@ the policy name ``human``, with its platform action in the outbox.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -123,7 +123,7 @@ def _latest_detection(session: Session, post_id: int) -> Detection | None:
     return session.scalars(query).first()
 
 
-def _detection_for(session: Session, post_id: int, decision: Decision | None) -> Detection | None:
+def detection_for(session: Session, post_id: int, decision: Decision | None) -> Detection | None:
     """The detection a decision was made on, else the post's latest."""
     if decision is not None and decision.detection_id is not None:
         return session.get(Detection, decision.detection_id)
@@ -155,7 +155,7 @@ def _open(
         "source_key": source_key,
         "kind": kind,
         "status": ReviewStatus.OPEN,
-        "priority": priority(kind, post, _detection_for(session, post_id, decision), now),
+        "priority": priority(kind, post, detection_for(session, post_id, decision), now),
         "created_at": now,
     }
     stored = insert_once(session, ReviewItem, "source_key", values)
@@ -217,6 +217,11 @@ def enqueue_from_report(
     return stored.row if stored else None
 
 
+def appeal_item(session: Session, appeal_id: int) -> ReviewItem:
+    """The review item through which an appeal is decided (see :func:`enqueue_appeal`)."""
+    return session.scalars(select(ReviewItem).where(ReviewItem.source_key == f"appeal:{appeal_id}")).one()
+
+
 def enqueue_appeal(session: Session, appeal: Appeal, audit: list[AuditRecord] | None = None) -> ReviewItem:
     """Open the ``appeal`` item for an appeal (the existing one if opened already)."""
     decision = session.get_one(Decision, appeal.decision_id)
@@ -268,11 +273,11 @@ def next_items(
     label: str | None = None,
     jurisdiction: str | None = None,
     lang: str | None = None,
-    kind: ReviewKind | None = None,
+    kinds: Collection[ReviewKind] | None = None,
     limit: int = 50,
 ) -> Sequence[ReviewItem]:
     """Undecided items this user may take, highest priority first, filtered by the post's
-    detected label, jurisdiction ("US" includes "US-CA"), language and item kind."""
+    detected label, jurisdiction ("US" includes "US-CA"), language and item kinds."""
     query = (
         select(ReviewItem)
         .join(Post, ReviewItem.post_id == Post.id)
@@ -286,8 +291,8 @@ def next_items(
         query = query.where(in_jurisdiction(jurisdiction))
     if lang is not None:
         query = query.where(Post.lang == lang)
-    if kind is not None:
-        query = query.where(ReviewItem.kind == ReviewKind(kind))
+    if kinds is not None:
+        query = query.where(ReviewItem.kind.in_([ReviewKind(k) for k in kinds]))
     return session.scalars(query.limit(limit)).all()
 
 
@@ -372,7 +377,7 @@ def decide(
     if item.kind == ReviewKind.APPEAL:
         raise ValueError("appeal items are decided with review.appeals.decide_appeal")
     source = session.get(Decision, item.decision_id) if item.decision_id is not None else None
-    detection = _detection_for(session, item.post_id, source)
+    detection = detection_for(session, item.post_id, source)
     found = list(labels) if labels is not None else list(detection.labels) if detection else []
     if unknown := set(found) - set(LABELS):
         raise ValueError(f"unknown labels {sorted(unknown)}; known: {list(LABELS)}")

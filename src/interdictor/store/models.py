@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -150,6 +151,10 @@ class Post(Base):
     submitted_by: Mapped[int | None] = mapped_column(index=True)
 
     account: Mapped[Account | None] = relationship()
+
+
+# Reports count a post on its platform time, else when it arrived (report.metrics).
+Index("ix_posts_time", func.coalesce(Post.created_at, Post.received_at))
 
 
 class Detection(Base):

@@ -11,9 +11,10 @@ from starlette.responses import RedirectResponse, Response
 
 from interdictor.actions.outbox import NotRetryable, retry_dead
 from interdictor.api.services import Svc
+from interdictor.api.views import list_actions, list_audit
 from interdictor.review.users import create_user, disable_user
-from interdictor.store.audit import AuditLog, Problem
-from interdictor.store.models import Action, ActionStatus, AuditEntry, Role, User
+from interdictor.store.audit import AuditLog
+from interdictor.store.models import ActionStatus, Role, User
 from interdictor.web.auth import PageError, check_csrf, require_user
 from interdictor.web.render import flash, render
 
@@ -28,7 +29,7 @@ BACK = "/admin"
 @router.get("/admin")
 def admin_page(request: Request, services: Svc, user: AdminUser) -> Response:
     """Users, dead actions and the audit log's head and last entries."""
-    return _page(request, services, problems=None)
+    return _page(request, services)
 
 
 @router.post("/admin/audit/verify")
@@ -38,19 +39,20 @@ def verify_audit_page(
     """The admin page with the whole audit chain checked. Checking reads every entry, so it
     is a button rather than part of every page load."""
     check_csrf(request, csrf_token)
-    with services.sessions() as session:
-        problems = AuditLog.verify(session)
-    return _page(request, services, problems)
+    return _page(request, services, verify=True)
 
 
-def _page(request: Request, services: Svc, problems: list[Problem] | None) -> Response:
+def _page(request: Request, services: Svc, verify: bool = False) -> Response:
     with services.sessions() as session:
+        problems = AuditLog.verify(session) if verify else None
         users = session.scalars(select(User).order_by(User.username)).all()
-        dead = session.scalars(
-            select(Action).where(Action.status == ActionStatus.DEAD).order_by(Action.id.desc()).limit(LISTED)
-        ).all()
+        dead = list_actions(
+            session, status=ActionStatus.DEAD, kind=None, post_id=None, limit=LISTED, offset=0
+        )
         head_id, head_hash = AuditLog.head(session)
-        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(LISTED)).all()
+        entries = list_audit(
+            session, actor=None, verb=None, object_type=None, object_id=None, limit=LISTED, offset=0
+        )
         return render(
             request,
             "admin.html",

@@ -66,9 +66,10 @@ def session_secret(url: URL) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)
     with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+        out.write(secret)
+    return secret
 
 
 def current_user(request: Request) -> User | None:
@@ -124,7 +125,12 @@ def login_url(next_path: str) -> str:
     return f"/login?next={quote(next_path, safe='/')}"
 
 
-def safe_next(next_path: str | None, default: str = "/queue") -> str:
+def home(user: User | None) -> str:
+    """The page a user starts from: analysts their dashboard, everyone else the queue."""
+    return "/dashboard" if user is not None and user.role == Role.ANALYST else "/queue"
+
+
+def safe_next(next_path: str | None, default: str) -> str:
     """``next_path`` if it is a path on this site, else ``default`` (no open redirects)."""
     if (
         not next_path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -45,14 +45,15 @@ def date_range(
 ) -> DateRange:
     """The range from the query string (``from``, ``to``, both included); default the last
     :data:`DEFAULT_DAYS` days."""
-    default = DateRange.last_days(DEFAULT_DAYS)
-    end = _day(last, "to") if last else default.last
-    start = _day(first, "from") if first else end - timedelta(days=DEFAULT_DAYS - 1)
-    if end < start:
-        raise PageError(400, "The range ends before it starts.")
-    if (end - start).days >= MAX_DAYS:
+    end = _day(last, "to") if last else DateRange.last_days(1).last
+    start = _day(first, "from") if first else DateRange.last_days(DEFAULT_DAYS, end).first
+    try:
+        chosen = DateRange(start, end)
+    except ValueError:
+        raise PageError(400, "The range ends before it starts.") from None
+    if (chosen.last - chosen.first).days >= MAX_DAYS:
         raise PageError(400, f"Choose at most {MAX_DAYS} days.")
-    return DateRange(start, end)
+    return chosen
 
 
 Range = Annotated[DateRange, Depends(date_range)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -13,8 +12,9 @@ from sqlalchemy.orm import Session, joinedload
 from starlette.responses import RedirectResponse, Response
 
 from interdictor.api.services import Svc
+from interdictor.report.metrics import DateRange
 from interdictor.review.appeals import decide_appeal
-from interdictor.review.queue import LockError, Verdict, claim, decide, next_items
+from interdictor.review.queue import LockError, Verdict, appeal_item, claim, decide, detection_for, next_items
 from interdictor.review.users import authenticate
 from interdictor.store.models import (
     ActionKind,
@@ -31,7 +31,7 @@ from interdictor.store.models import (
     UserReport,
     utcnow,
 )
-from interdictor.web.auth import PageError, check_csrf, require_user, safe_next, sign_in, sign_out
+from interdictor.web.auth import PageError, check_csrf, home, require_user, safe_next, sign_in, sign_out
 from interdictor.web.highlight import segments
 from interdictor.web.render import flash, render
 
@@ -80,20 +80,12 @@ def _kinds(user: User) -> tuple[ReviewKind, ...]:
 
 
 def _queue(session: Session, user: User, where: QueueFilters, limit: int) -> list[ReviewItem]:
-    """The items this user may take, highest priority first: one query per kind the role
-    takes (admins: one query for all)."""
+    """The items this user may take, highest priority first."""
     allowed = _kinds(user)
     if where.kind is not None and where.kind not in allowed:
         return []
-    wanted: Sequence[ReviewKind | None] = (
-        [where.kind] if where.kind else [None] if allowed == tuple(ReviewKind) else allowed
-    )
-    items = [
-        item
-        for kind in wanted
-        for item in next_items(session, user, where.label, where.jurisdiction, where.lang, kind, limit=limit)
-    ]
-    return sorted(items, key=lambda i: (-i.priority, i.id))[:limit]
+    kinds = [where.kind] if where.kind else allowed
+    return list(next_items(session, user, where.label, where.jurisdiction, where.lang, kinds, limit=limit))
 
 
 def _item_url(item: ReviewItem) -> str:
@@ -126,14 +118,9 @@ def _top(detection: Detection | None) -> tuple[str, float]:
     return label, float(detection.scores[label])
 
 
-def _start_of_today() -> datetime:
-    now = utcnow()
-    return datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-
-
 def _decided_today(session: Session, user: User) -> int:
     """Verdicts this user gave today (UTC): decisions by them plus appeals they upheld."""
-    since = _start_of_today()
+    since = DateRange.last_days(1).start
     decisions = session.scalar(
         select(func.count()).where(Decision.actor == user.actor, Decision.created_at >= since)
     )
@@ -148,7 +135,7 @@ def _decided_today(session: Session, user: User) -> int:
 @router.get("/login")
 def login_page(request: Request, next: str = "") -> Response:
     """The sign-in form."""
-    return render(request, "login.html", next=safe_next(next))
+    return render(request, "login.html", next=safe_next(next, default=""))
 
 
 @router.post("/login")
@@ -169,12 +156,12 @@ def login(
             request,
             "login.html",
             status_code=401,
-            next=safe_next(next),
+            next=safe_next(next, default=""),
             error="Wrong username or password.",
             username=username,
         )
     sign_in(request, user)
-    return RedirectResponse(safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next, default=home(user)), status_code=303)
 
 
 @router.post("/logout")
@@ -245,11 +232,7 @@ def _post_context(session: Session, post_id: int, decision_id: int | None) -> di
     """What the item and appeal pages show about a post: marked text, detection, history."""
     post = session.scalars(select(Post).options(joinedload(Post.account)).where(Post.id == post_id)).one()
     source = session.get(Decision, decision_id) if decision_id is not None else None
-    detection = (
-        session.get(Detection, source.detection_id)
-        if source is not None and source.detection_id is not None
-        else _latest_detections(session, [post.id]).get(post.id)
-    )
+    detection = detection_for(session, post.id, source)
     others: Sequence[Post] = []
     if post.account_id is not None:
         others = session.scalars(
@@ -303,8 +286,8 @@ def item_page(request: Request, item_id: int, services: Svc, user: QueueUser) ->
         if item.kind == ReviewKind.APPEAL:
             return RedirectResponse(_item_url(item), status_code=303)
         _may_take(user, item)
-        claimed = claim(session, item_id, user) if item.status != ReviewStatus.DONE else None
-        item = session.get_one(ReviewItem, item_id, populate_existing=True)
+        claimed = claim(session, item_id, user)
+        item = claimed or item
         context = _post_context(session, item.post_id, item.decision_id)
         blocked = None if claimed is not None else _lock_holder(session, item)
         return render(request, "item.html", item=item, blocked=blocked, choices=CHOICES, **context)
@@ -337,7 +320,7 @@ def decide_item(
             if item is None:
                 raise PageError(404, f"There is no review item {item_id}.")
             _may_take(user, item)
-            decide(session, item_id, session.get_one(User, user.id), verdict, action, note.strip() or None)
+            decide(session, item_id, user, verdict, action, note.strip() or None)
     except LockError:
         flash(request, "Not decided: you no longer hold this item (the lock expired or someone else has it).")
         return RedirectResponse(f"/items/{item_id}", status_code=303)
@@ -356,12 +339,10 @@ def appeal_page(request: Request, appeal_id: int, services: Svc, user: AppealUse
         if appeal is None:
             raise PageError(404, f"There is no appeal {appeal_id}.")
         appealed = session.get_one(Decision, appeal.decision_id)
-        item = session.scalars(select(ReviewItem).where(ReviewItem.source_key == f"appeal:{appeal.id}")).one()
+        item = appeal_item(session, appeal.id)
         own = appealed.actor == user.actor
-        claimed = None
-        if appeal.status == AppealStatus.OPEN and not own:
-            claimed = claim(session, item.id, user)
-            item = session.get_one(ReviewItem, item.id, populate_existing=True)
+        claimed = claim(session, item.id, user) if appeal.status == AppealStatus.OPEN and not own else None
+        item = claimed or item
         blocked = None if claimed is not None or own else _lock_holder(session, item)
         context = _post_context(session, appeal.post_id, appealed.id)
         decider = session.get(User, appeal.decided_by) if appeal.decided_by is not None else None
@@ -394,9 +375,7 @@ def decide_appeal_page(
         raise PageError(400, f"Unknown choice {choice!r}; uphold or reverse.")
     try:
         with services.sessions.begin() as session:
-            decide_appeal(
-                session, appeal_id, session.get_one(User, user.id), choice == "uphold", note.strip() or choice
-            )
+            decide_appeal(session, appeal_id, user, choice == "uphold", note.strip() or choice)
     except LookupError:
         raise PageError(404, f"There is no appeal {appeal_id}.") from None
     except (PermissionError, ValueError) as exc:

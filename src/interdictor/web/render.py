@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from interdictor.store.models import utcnow
-from interdictor.web.auth import csrf_token, current_user
+from interdictor.web.auth import csrf_token, current_user, home
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -39,10 +39,12 @@ def flash(request: Request, message: str) -> None:
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-    """Render template ``name`` with ``ctx`` plus the signed-in ``user``, the ``csrf_token``
-    and any pending ``flash`` message."""
+    """Render template ``name`` with ``ctx`` plus the signed-in ``user``, their ``home``
+    page, the ``csrf_token`` and any pending ``flash`` message."""
+    user = current_user(request)
     context = {
-        "user": current_user(request),
+        "user": user,
+        "home": home(user),
         "csrf_token": csrf_token(request),
         "flash": request.session.pop("flash", None),
         **ctx,

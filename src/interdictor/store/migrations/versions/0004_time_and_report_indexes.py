@@ -1,4 +1,5 @@
-"""Indexes for paging posts and decisions by time and for finding a post's reports.
+"""Indexes for paging posts and decisions by time, for reports over a post's time, and for
+finding a post's reports.
 
 Revision ID: 0004_time_and_report_indexes
 Revises: 0003_review
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_time_and_report_indexes"
@@ -23,11 +25,16 @@ INDEXES = (
 )
 
 
+POST_TIME = "ix_posts_time"
+
+
 def upgrade() -> None:
     for table, column in INDEXES:
         op.create_index(op.f(f"ix_{table}_{column}"), table, [column])
+    op.create_index(POST_TIME, "posts", [sa.text("coalesce(created_at, received_at)")])
 
 
 def downgrade() -> None:
+    op.drop_index(POST_TIME, table_name="posts")
     for table, column in INDEXES:
         op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
