@@ -64,6 +64,7 @@ Jurisdiction = Annotated[
 Label = Annotated[str, AfterValidator(known_label), WithJsonSchema({"type": "string", "enum": list(LABELS)})]
 UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 Hash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Reason = Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 
 
 class AccountIn(BaseModel):
@@ -163,7 +164,7 @@ class BatchOut(BaseModel):
 class ReportIn(BaseModel):
     """A platform user's report about a post."""
 
-    reason: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
+    reason: Reason
     reporter: PlatformId | None = Field(None, description="the reporting user's platform id")
 
 
@@ -181,7 +182,7 @@ class AppealIn(BaseModel):
     """A platform user's appeal against the decision in force on their post."""
 
     appellant: PlatformId = Field(description="the appealing user's platform id")
-    reason: Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
+    reason: Reason
 
 
 class AppealOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -33,30 +33,22 @@ def summary_rows(figures: Summary) -> list[tuple[str, str]]:
     ]
 
 
-def day_csv(key: str, rows: Sequence[DayCount]) -> str:
-    """A per-day table as CSV with the header ``day,<key>,posts``."""
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["day", key, "posts"])
-    writer.writerows([row.day.isoformat(), row.key, row.posts] for row in rows)
+    writer.writerow(header)
+    writer.writerows(rows)
     return out.getvalue()
+
+
+def day_csv(key: str, rows: Sequence[DayCount]) -> str:
+    """A per-day table as CSV with the header ``day,<key>,posts``."""
+    return _csv(["day", key, "posts"], ([row.day.isoformat(), row.key, row.posts] for row in rows))
 
 
 def summary_csv(figures: Summary) -> str:
     """The summary as CSV with the header ``metric,value``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["metric", "value"])
-    writer.writerows(summary_rows(figures))
-    return out.getvalue()
-
-
-KEY_COLUMNS = {
-    "by_label": "label",
-    "by_substance": "substance",
-    "by_action": "action",
-    "by_jurisdiction": "jurisdiction",
-}
+    return _csv(["metric", "value"], summary_rows(figures))
 
 
 def table_csv(session: Session, table: str, rng: DateRange) -> str:
@@ -65,4 +57,5 @@ def table_csv(session: Session, table: str, rng: DateRange) -> str:
         return summary_csv(summary(session, rng))
     if table not in DAY_TABLES:
         raise KeyError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
-    return day_csv(KEY_COLUMNS[table], DAY_TABLES[table](session, rng))
+    day_table = DAY_TABLES[table]
+    return day_csv(day_table.key, day_table.query(session, rng))

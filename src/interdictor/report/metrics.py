@@ -30,7 +30,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
-    FromClause,
     Select,
     Subquery,
     and_,
@@ -56,6 +55,7 @@ from interdictor.store.models import (
     Post,
     UserReport,
 )
+from interdictor.store.repository import effective_jurisdiction, json_elements
 
 UNKNOWN_JURISDICTION = "unknown"
 
@@ -154,13 +154,6 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _elements(session: Session, column: Column) -> FromClause:
-    """The elements of a JSON array column as rows with one column, ``value``."""
-    if _dialect(session) == "postgresql":
-        return func.json_array_elements_text(column).table_valued("value").render_derived(name="element")
-    return func.json_each(column).table_valued("value")
-
-
 def _flags(rng: DateRange) -> Subquery:
     """Flagged posts in the range with their flag time: ``post_id``, ``flagged_at``."""
     labelled = (
@@ -194,7 +187,7 @@ def _counted(session: Session, key: Column) -> Select[Any]:
 
 def _detected(session: Session, column: Column) -> Select[Any]:
     """``day, element, posts`` over the elements of a detection's JSON list column."""
-    element = _elements(session, column)
+    element = json_elements(session, column)
     query = (
         _counted(session, element.c.value)
         .select_from(Post)
@@ -235,7 +228,7 @@ def by_jurisdiction(session: Session, rng: DateRange) -> list[DayCount]:
     unknown: ColumnElement[str] = literal_column(
         f"'{UNKNOWN_JURISDICTION}'"
     )  # inlined for GROUP BY, as in _day
-    jurisdiction = func.coalesce(Post.jurisdiction, Account.jurisdiction, unknown)
+    jurisdiction = func.coalesce(effective_jurisdiction(), unknown)
     query = (
         _counted(session, jurisdiction)
         .select_from(Post)
@@ -321,10 +314,19 @@ def summary(session: Session, rng: DateRange) -> Summary:
     return Summary(flagged, before, actioned, median, decided, reversed_count)
 
 
-DAY_TABLES: dict[str, Callable[[Session, DateRange], Sequence[DayCount]]] = {
-    "by_label": by_label,
-    "by_substance": by_substance,
-    "by_action": by_action,
-    "by_jurisdiction": by_jurisdiction,
+@dataclass(frozen=True, slots=True)
+class DayTable:
+    """A per-day table: what its rows are counted by (``key``), its title, and its query."""
+
+    key: str
+    title: str
+    query: Callable[[Session, DateRange], Sequence[DayCount]]
+
+
+DAY_TABLES: dict[str, DayTable] = {
+    "by_label": DayTable("label", "Flagged posts per day by label", by_label),
+    "by_substance": DayTable("substance", "Flagged posts by substance", by_substance),
+    "by_action": DayTable("action", "Posts by action taken", by_action),
+    "by_jurisdiction": DayTable("jurisdiction", "Flagged posts by jurisdiction", by_jurisdiction),
 }
 """The per-day tables by name, as the dashboard and its CSV export call them."""

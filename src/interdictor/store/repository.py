@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, cast, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -202,19 +202,31 @@ def add_report(session: Session, post_id: int, reason: str, reporter: str | None
     return report
 
 
+def json_elements(session: Session, column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> FromClause:
+    """The elements of a JSON array column as rows with one column, ``value``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(column).table_valued("value").render_derived(name="element")
+    return func.json_each(column).table_valued("value")
+
+
 def has_label(session: Session, label: str) -> ColumnElement[bool]:
     """Whether some detection of the post (``Post.id``) carries ``label``."""
     if session.get_bind().dialect.name == "postgresql":
         carries = cast(Detection.labels, postgresql.JSONB).has_key(label)
     else:
-        element = func.json_each(Detection.labels).table_valued("value")
+        element = json_elements(session, Detection.labels)
         carries = exists(select(element.c.value).where(element.c.value == label))
     return exists(select(Detection.id).where(Detection.post_id == Post.id, carries))
 
 
+def effective_jurisdiction() -> ColumnElement[str]:
+    """The post's jurisdiction, else its account's (the query must join ``Account``)."""
+    return func.coalesce(Post.jurisdiction, Account.jurisdiction)
+
+
 def in_jurisdiction(jurisdiction: str) -> ColumnElement[bool]:
     """The post's jurisdiction (or its account's) is ``jurisdiction`` or within it ("US" holds "US-CA")."""
-    effective = func.coalesce(Post.jurisdiction, Account.jurisdiction)
+    effective = effective_jurisdiction()
     return or_(effective == jurisdiction, effective.startswith(f"{jurisdiction}-", autoescape=True))
 
 

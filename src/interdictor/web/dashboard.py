@@ -25,14 +25,6 @@ AnalystUser = Annotated[User, Depends(require_user(Role.ANALYST))]
 DEFAULT_DAYS = 30
 MAX_DAYS = 366  # keeps a page to a year of days: the queries scan the range's posts
 
-TITLES = {
-    "by_label": ("Flagged posts per day by label", "Label"),
-    "by_substance": ("Flagged posts by substance", "Substance"),
-    "by_action": ("Posts by action taken", "Action"),
-    "by_jurisdiction": ("Flagged posts by jurisdiction", "Jurisdiction"),
-}
-
-
 def _day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -79,11 +71,11 @@ def _daily(rows: Sequence[DayCount], rng: DateRange) -> dict[str, list[float]]:
 def dashboard_page(request: Request, services: Svc, user: AnalystUser, rng: Range) -> Response:
     """Flagged posts per day, by substance, action and jurisdiction, and the headline figures."""
     with services.sessions() as session:
-        tables = {name: query(session, rng) for name, query in DAY_TABLES.items()}
+        tables = {name: table.query(session, rng) for name, table in DAY_TABLES.items()}
         figures = summary(session, rng)
     charts: list[Markup] = [
         line_chart(
-            TITLES["by_label"][0],
+            DAY_TABLES["by_label"].title,
             [d.isoformat() for d in rng.days()],
             _daily(tables["by_label"], rng),
             "Day",
@@ -91,8 +83,8 @@ def dashboard_page(request: Request, services: Svc, user: AnalystUser, rng: Rang
         )
     ]
     for name in ("by_substance", "by_action", "by_jurisdiction"):
-        title, legend = TITLES[name]
-        charts.append(bar_chart(title, _totals(tables[name]), legend, "Posts"))
+        table = DAY_TABLES[name]
+        charts.append(bar_chart(table.title, _totals(tables[name]), table.key.capitalize(), "Posts"))
     return render(
         request,
         "dashboard.html",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
@@ -47,12 +47,21 @@ QueueUser = Annotated[User, Depends(require_user(Role.REVIEWER, Role.LE_LIAISON)
 AppealUser = Annotated[User, Depends(require_user(Role.REVIEWER))]
 FormText = Annotated[str, Form()]
 
-CHOICES: dict[str, tuple[Verdict, ActionKind | None, str]] = {
-    "remove": (Verdict.VIOLATING, ActionKind.REMOVE, "Violating: remove"),
-    "restrict": (Verdict.VIOLATING, ActionKind.RESTRICT, "Violating: restrict"),
-    "label": (Verdict.VIOLATING, ActionKind.LABEL, "Violating: label"),
-    "not_violating": (Verdict.NOT_VIOLATING, None, "Not violating"),
-    "escalate": (Verdict.ESCALATE, None, "Escalate"),
+class Choice(NamedTuple):
+    """A reviewer's verdict button: what it records, its title and its keyboard key."""
+
+    verdict: Verdict
+    action: ActionKind | None
+    title: str
+    key: str
+
+
+CHOICES: dict[str, Choice] = {
+    "remove": Choice(Verdict.VIOLATING, ActionKind.REMOVE, "Violating: remove", "r"),
+    "restrict": Choice(Verdict.VIOLATING, ActionKind.RESTRICT, "Violating: restrict", "t"),
+    "label": Choice(Verdict.VIOLATING, ActionKind.LABEL, "Violating: label", "l"),
+    "not_violating": Choice(Verdict.NOT_VIOLATING, None, "Not violating", "n"),
+    "escalate": Choice(Verdict.ESCALATE, None, "Escalate", "e"),
 }
 QUEUE_LIMIT = 50
 OTHER_POSTS = 10
@@ -187,7 +196,6 @@ def queue_page(
             )
         }
         detections = _latest_detections(session, post_ids)
-        now = utcnow()
         rows: list[dict[str, Any]] = []
         for item in items:
             post, detection = posts[item.post_id], detections.get(item.post_id)
@@ -202,14 +210,13 @@ def queue_page(
                     "substances": detection.substances if detection else [],
                     "jurisdiction": _jurisdiction(post),
                     "lang": post.lang,
-                    "age": item.created_at,
-                    "now": now,
                 }
             )
         return render(
             request,
             "queue.html",
             rows=rows,
+            now=utcnow(),
             where=where,
             kinds=_kinds(user),
             decided_today=_decided_today(session, user),
@@ -313,7 +320,7 @@ def decide_item(
     check_csrf(request, csrf_token)
     if choice not in CHOICES:
         raise PageError(400, f"Unknown choice {choice!r}; one of: {', '.join(CHOICES)}.")
-    verdict, action, title = CHOICES[choice]
+    verdict, action, title, _ = CHOICES[choice]
     try:
         with services.sessions.begin() as session:
             item = session.get(ReviewItem, item_id)
