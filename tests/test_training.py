@@ -23,7 +23,7 @@ AUTHORED = ROOT / "data" / "authored"
 @pytest.fixture(scope="module")
 def small_set() -> list[Example]:
     examples = load_examples(sorted(AUTHORED.glob("*/train.jsonl")))
-    return examples[::4]
+    return examples[::12]
 
 
 def digest(directory: Path) -> str:

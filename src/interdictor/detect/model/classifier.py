@@ -1,5 +1,6 @@
 """The trained detector: a linear text model per label, stacked with the rule features
-into calibrated scores, and a substance model.
+into calibrated scores, and a substance model. Long posts the stack is unsure of are
+scored again with a sentence embedding as one more stack feature (the reranker).
 
 The model is a plain ``.npz`` of arrays (no pickle, nothing executable) shipped in the
 package and rebuilt by ``interdictor train`` (``make model``).
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +22,19 @@ from interdictor.detect.base import LABELS, SUBSTANCES, Analysis
 from interdictor.detect.model.features import Featurizer, model_text
 from interdictor.detect.rules import THRESHOLD, counted_hits, decide, rule_features, sigmoid
 
+if TYPE_CHECKING:
+    from interdictor.detect.model.encoder import Encoder
+
 # What the stacker sees for each label: the text model's logit and the rule features.
 STACK_FEATURES = ("model", "drug", "sale", "recruit", "negative")
+# The reranker's stacker sees those and the embedding model's logit, for drug sales:
+# recruitment has no real long-form data to learn or check it on.
+RERANK_LABEL = "drug_sale"
+RERANK_FEATURES = (*STACK_FEATURES, "embed")
+# Which posts are reranked: longer than a short social post, with a first score that
+# is neither a clear no nor a clear yes. Both bounds keep short-post scans at full speed.
+RERANK_MIN_CHARS = 281
+RERANK_BAND = (0.1, 0.9)
 NO_EVIDENCE_CAP = 0.4
 NEEDS_EVIDENCE = frozenset({"drug_sale"})
 MODEL_FILE = "model.npz"
@@ -33,6 +45,10 @@ ARRAYS = (
     "stack_intercept",
     "substance_coef",
     "substance_intercept",
+    "embed_coef",
+    "embed_intercept",
+    "rerank_coef",
+    "rerank_intercept",
 )
 QUANTIZED = frozenset({"label_coef", "substance_coef"})
 META_FILE = "model.json"
@@ -48,6 +64,10 @@ class ModelArtifact:
     stack_intercept: Array  # (labels,)
     substance_coef: Array  # (substances, word features): names carry the substance
     substance_intercept: Array  # (substances,)
+    embed_coef: Array  # (embedding dimensions,): RERANK_LABEL from the sentence embedding
+    embed_intercept: Array  # (1,)
+    rerank_coef: Array  # (len(RERANK_FEATURES),)
+    rerank_intercept: Array  # (1,)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -141,28 +161,68 @@ def text_features(model: ModelArtifact, x: Any) -> list[dict[str, float]]:
     return out
 
 
-def stack_vector(features: dict[str, float], label: str) -> list[float]:
+def stack_vector(
+    features: dict[str, float], label: str, names: tuple[str, ...] = STACK_FEATURES
+) -> list[float]:
+    """The stacker's inputs; "model" and "embed" are the label's own logits."""
     return [
-        features.get(f"model_{label}", 0.0) if f == "model" else features.get(f, 0.0) for f in STACK_FEATURES
+        features.get(f"{f}_{label}", 0.0) if f in ("model", "embed") else features.get(f, 0.0) for f in names
     ]
 
 
 class ModelScorer:
-    """Calibrated scores from the text model and the rule features together."""
+    """Calibrated scores from the text model and the rule features together; long posts
+    in the uncertain band are rescored with the sentence embedding."""
 
     name = "model_scorer"
 
-    def __init__(self, model: ModelArtifact, threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self, model: ModelArtifact, threshold: float = THRESHOLD, encoder: Encoder | None = None
+    ) -> None:
         self.model = model
         self.threshold = threshold
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> Encoder:
+        """Loaded on first use, so scans of short posts never load the transformer."""
+        if self._encoder is None:
+            from interdictor.detect.model.encoder import default_encoder
+
+            self._encoder = default_encoder()
+        return self._encoder
 
     def analyze(self, analysis: Analysis) -> None:
-        counted = counted_hits(analysis)
-        analysis.features.update(rule_features(analysis, counted))
-        analysis.scores.update(self.scores(analysis.features))
-        decide(analysis, self.threshold, counted)
-        if "drug_sale" in analysis.labels:
-            analysis.substances = merge_substances(analysis.substances, analysis.features)
+        self.analyze_batch([analysis])
+
+    def analyze_batch(self, analyses: list[Analysis]) -> None:
+        counted = [counted_hits(a) for a in analyses]
+        for a, c in zip(analyses, counted, strict=True):
+            a.features.update(rule_features(a, c))
+            a.scores.update(self.scores(a.features))
+        unsure = [a for a in analyses if self.needs_rerank(a)]
+        if unsure:
+            vectors = self.encoder.encode([model_text(a) for a in unsure])
+            logits = vectors @ self.model.embed_coef + self.model.embed_intercept[0]
+            for a, z in zip(unsure, logits, strict=True):
+                a.features[f"embed_{RERANK_LABEL}"] = float(z)
+                a.scores[RERANK_LABEL] = self.rerank_score(a.features)
+        for a, c in zip(analyses, counted, strict=True):
+            decide(a, self.threshold, c)
+            if "drug_sale" in a.labels:
+                a.substances = merge_substances(a.substances, a.features)
+
+    def needs_rerank(self, analysis: Analysis) -> bool:
+        low, high = RERANK_BAND
+        return (
+            len(analysis.post.text) >= RERANK_MIN_CHARS
+            and low <= analysis.scores[RERANK_LABEL] <= high
+            and self.has_evidence(analysis.features, RERANK_LABEL)
+        )
+
+    @staticmethod
+    def has_evidence(features: dict[str, float], label: str) -> bool:
+        return label not in NEEDS_EVIDENCE or bool(features.get(f"evidence_{label}", 1.0))
 
     def scores(self, features: dict[str, float]) -> dict[str, float]:
         """Calibrated label scores from the text logits and rule features. A post with
@@ -174,11 +234,15 @@ class ModelScorer:
                 np.dot(self.model.stack_coef[k], stack_vector(features, label))
                 + self.model.stack_intercept[k]
             )
-            score = sigmoid(float(z))
-            if label in NEEDS_EVIDENCE and not features.get(f"evidence_{label}", 1.0):
-                score = min(score, NO_EVIDENCE_CAP)
-            out[label] = score
+            out[label] = self._capped(sigmoid(float(z)), features, label)
         return out
+
+    def rerank_score(self, features: dict[str, float]) -> float:
+        z = np.dot(self.model.rerank_coef, stack_vector(features, RERANK_LABEL, RERANK_FEATURES))
+        return self._capped(sigmoid(float(z + self.model.rerank_intercept[0])), features, RERANK_LABEL)
+
+    def _capped(self, score: float, features: dict[str, float], label: str) -> float:
+        return score if self.has_evidence(features, label) else min(score, NO_EVIDENCE_CAP)
 
 
 def merge_substances(from_lexicon: list[str], features: dict[str, float]) -> list[str]:

@@ -4,15 +4,17 @@ Training is reproducible: the same files and seed give the same model, byte for 
 Text models are L2-regularised logistic regressions over hashed n-grams; a second
 logistic regression per label (the stacker) combines the text model's out-of-fold
 logit with the rule features, which both uses the lexicon's knowledge and calibrates
-the final score.
+the final score. For the reranker, a logistic regression over sentence embeddings
+gives one more logit, and a second drug_sale stacker takes it beside the others.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,12 +29,15 @@ from interdictor import __version__
 from interdictor.detect.base import LABELS, SUBSTANCES, Analysis, Post
 from interdictor.detect.evaluation import Scored
 from interdictor.detect.model.classifier import (
+    RERANK_FEATURES,
+    RERANK_LABEL,
     STACK_FEATURES,
     ModelArtifact,
     ModelScorer,
     stack_vector,
     text_features,
 )
+from interdictor.detect.model.encoder import DIM, SentenceEncoder, Vectors
 from interdictor.detect.model.features import WORD_FEATURES, Featurizer, model_text
 from interdictor.detect.rules import rule_features
 from interdictor.ingest.files import InputError, post_from_mapping
@@ -42,6 +47,7 @@ SEED = 13
 # Inverse regularisation strength, chosen by source-held-out cross-validation.
 C_TEXT = 2.0
 C_SUBSTANCE = 4.0
+C_EMBED = 1.0
 # Authored posts are few beside thousands of listings and e-mails; weigh them up so the
 # model learns social-media register too.
 AUTHORED_WEIGHT = 2.0
@@ -116,6 +122,9 @@ class Prepared:
     analyses: list[Analysis]
     x: sp.csr_matrix
     rules: list[dict[str, float]]
+    # Sentence embeddings of each row's example: an evaded copy normalizes back to
+    # nearly the original text, so it shares the original's vector.
+    embeddings: np.ndarray
 
 
 def prepare(examples: Sequence[Example], seed: int = SEED, augment: bool = True) -> Prepared:
@@ -133,13 +142,23 @@ def prepare(examples: Sequence[Example], seed: int = SEED, augment: bool = True)
                 origin.append(i)
     analyses = Pipeline.pre_model().analyze_batch([e.post for e in rows])
     rules = [rule_features(a) for a in analyses]
-    x = Featurizer().transform([model_text(a) for a in analyses])
+    texts = [model_text(a) for a in analyses]
+    x = Featurizer().transform(texts)
     is_copy = np.arange(len(rows)) >= len(examples)
-    return Prepared(rows, np.array(origin), is_copy, analyses, x, rules)
+    embeddings = SentenceEncoder(threads=os.cpu_count() or 1).encode(texts[: len(examples)])
+    return Prepared(rows, np.array(origin), is_copy, analyses, x, rules, embeddings[origin])
 
 
 def _lr(c: float, seed: int) -> LogisticRegression:
     return LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=200)
+
+
+def _embed_lr(seed: int) -> LogisticRegression:
+    # Dense 384 columns: lbfgs, where liblinear is for the sparse n-grams.
+    return LogisticRegression(C=C_EMBED, random_state=seed, max_iter=2000)
+
+
+Learner = Callable[[int], LogisticRegression]
 
 
 # How each label's stacker sees the text model. Drug sales have positives in several
@@ -154,34 +173,44 @@ OOF_BY_DOMAIN = {"drug_sale": True, "smuggling_recruitment": False}
 IN_DOMAIN_SHARE = 0.3
 
 
+def _text_lr(seed: int) -> LogisticRegression:
+    return _lr(C_TEXT, seed)
+
+
 def _fold_logits(
-    x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], seed: int
+    x: sp.csr_matrix | np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    seed: int,
+    learner: Learner,
 ) -> np.ndarray:
     out = np.zeros(len(y), dtype=np.float64)
     for train, test in splits:
         if y[train].min() == y[train].max():
             continue  # one class left: no model to fit, the logit stays neutral
-        model = _lr(C_TEXT, seed).fit(x[train], y[train], sample_weight=w[train])
+        model = learner(seed).fit(x[train], y[train], sample_weight=w[train])
         out[test] = model.decision_function(x[test])
     return out
 
 
 def _oof_logits(
-    x: sp.csr_matrix,
+    x: sp.csr_matrix | np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
     domains: np.ndarray,
     origins: np.ndarray,
     by_domain: bool,
     seed: int,
+    learner: Learner = _text_lr,
 ) -> np.ndarray:
     """Each row's logit from models that did not train on it (an example and its evaded
     copy stay in one fold) and, for ``by_domain``, on its domain either."""
     folds = StratifiedGroupKFold(n_splits=4, shuffle=True, random_state=seed)
-    in_fold = _fold_logits(x, y, w, list(folds.split(np.zeros(len(y)), y, origins)), seed)
+    in_fold = _fold_logits(x, y, w, list(folds.split(np.zeros(len(y)), y, origins)), seed, learner)
     if not by_domain:
         return in_fold
-    lodo = _fold_logits(x, y, w, [(domains != g, domains == g) for g in np.unique(domains)], seed)
+    lodo = _fold_logits(x, y, w, [(domains != g, domains == g) for g in np.unique(domains)], seed, learner)
     authored = np.array([d.startswith("authored") for d in domains])
     return np.where(authored, (1 - IN_DOMAIN_SHARE) * lodo + IN_DOMAIN_SHARE * in_fold, lodo)
 
@@ -208,15 +237,14 @@ def fit_prepared(prep: Prepared, rows: np.ndarray, seed: int = SEED) -> ModelArt
         label_coef[k] = text_model.coef_[0]
         label_intercept[k] = text_model.intercept_[0]
         oof = _oof_logits(x, y, w, domains, origins, OOF_BY_DOMAIN[label], seed)
-        stacked = np.array(
-            [
-                stack_vector({**prep.rules[i], f"model_{label}": z}, label)
-                for i, z in zip(rows, oof, strict=True)
-            ]
-        )
-        stacker = LogisticRegression(C=1.0, random_state=seed, max_iter=1000).fit(stacked, y)
+        features = [{**prep.rules[i], f"model_{label}": z} for i, z in zip(rows, oof, strict=True)]
+        stacker = _stacker(seed).fit([stack_vector(f, label) for f in features], y)
         stack_coef[k] = stacker.coef_[0]
         stack_intercept[k] = stacker.intercept_[0]
+        if label == RERANK_LABEL:
+            embed_model, reranker = _fit_reranker(
+                prep.embeddings[rows], y, w, domains, origins, features, seed
+            )
 
     substance_coef = np.zeros((len(SUBSTANCES), WORD_FEATURES), dtype=np.float32)
     substance_intercept = np.full(len(SUBSTANCES), -10.0, dtype=np.float32)
@@ -239,12 +267,57 @@ def fit_prepared(prep: Prepared, rows: np.ndarray, seed: int = SEED) -> ModelArt
             b"".join(orjson.dumps([e.post.id, e.post.text, sorted(e.labels)]) for e in examples)
         ).hexdigest(),
         "stack_features": list(STACK_FEATURES),
+        "rerank_features": list(RERANK_FEATURES),
         "labels": list(LABELS),
         "substances": list(SUBSTANCES),
     }
     return ModelArtifact(
-        label_coef, label_intercept, stack_coef, stack_intercept, substance_coef, substance_intercept, meta
+        label_coef,
+        label_intercept,
+        stack_coef,
+        stack_intercept,
+        substance_coef,
+        substance_intercept,
+        embed_model.coef_[0].astype(np.float32),
+        embed_model.intercept_.astype(np.float32),
+        reranker.coef_[0].astype(np.float32),
+        reranker.intercept_.astype(np.float32),
+        meta,
     )
+
+
+def _fit_reranker(
+    e: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    domains: np.ndarray,
+    origins: np.ndarray,
+    features: list[dict[str, float]],
+    seed: int,
+) -> tuple[LogisticRegression, LogisticRegression]:
+    """An embedding model, and a stacker that sees its logit out-of-fold (by domain, like
+    the text model's) beside the features the first stacker sees."""
+    embed_model = _embed_lr(seed).fit(e, y, sample_weight=w)
+    oof = _oof_logits(e, y, w, domains, origins, OOF_BY_DOMAIN[RERANK_LABEL], seed, _embed_lr)
+    reranked = [
+        stack_vector({**f, f"embed_{RERANK_LABEL}": z}, RERANK_LABEL, RERANK_FEATURES)
+        for f, z in zip(features, oof, strict=True)
+    ]
+    return embed_model, _stacker(seed).fit(reranked, y)
+
+
+def _stacker(seed: int) -> LogisticRegression:
+    return LogisticRegression(C=1.0, random_state=seed, max_iter=1000)
+
+
+class _PreparedEncoder:
+    """Serves the embeddings computed in ``prepare`` to the scorer, by normalized text."""
+
+    def __init__(self, prep: Prepared, rows: np.ndarray) -> None:
+        self.vectors = {model_text(prep.analyses[i]): prep.embeddings[i] for i in rows}
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, DIM), np.float32)
 
 
 def _scored(e: Example, a: Analysis, group_by: str) -> Scored:
@@ -257,7 +330,7 @@ def score_prepared(
 ) -> list[Scored]:
     """What the full pipeline would say about these prepared rows: the model's scorer
     runs on a copy of each prepared analysis, so the detectors before it need not rerun."""
-    scorer = ModelScorer(model)
+    scorer = ModelScorer(model, encoder=_PreparedEncoder(prep, rows))
     out = []
     for i, tf in zip(rows, text_features(model, prep.x[rows]), strict=True):
         a = prep.analyses[i]
