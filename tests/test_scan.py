@@ -197,3 +197,23 @@ def test_output_does_not_depend_on_the_hash_seed(write_jsonl: Callable[..., Path
         assert proc.returncode == 0, proc.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_no_rerank_changes_only_long_unsure_posts(write_jsonl: Callable[..., Path], tmp_path: Path) -> None:
+    from test_rerank import SPAM
+
+    path = write_jsonl([{"id": "spam", "text": SPAM}, {"id": "sale", "text": SALE}] * 3)
+    outputs = {}
+    for name, args in {
+        "one": (),
+        "two": ("--workers", "2"),
+        "fast": ("--workers", "2", "--no-rerank"),
+    }.items():
+        out = tmp_path / f"{name}.jsonl"
+        proc = run_cli("scan", str(path), "-o", str(out), *args)
+        assert proc.returncode == 0, proc.stderr
+        outputs[name] = read_jsonl(out)
+    assert outputs["one"] == outputs["two"]
+    reranked, fast = outputs["one"], outputs["fast"]
+    assert reranked[0]["scores"]["drug_sale"] != pytest.approx(fast[0]["scores"]["drug_sale"])
+    assert reranked[1] == fast[1]

@@ -48,8 +48,8 @@ def _drain(_seed: pa.Table, queue: Queue) -> Iterator[pa.Table]:
 class _Scanner:
     """A Ray Data actor: the pipeline (the model) is built once, then scans batch after batch."""
 
-    def __init__(self) -> None:
-        self.pipeline = Pipeline.default()
+    def __init__(self, rerank: bool) -> None:
+        self.pipeline = Pipeline.default(rerank)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         records = [pickle.loads(b) for b in batch.column("record").to_pylist()]
@@ -111,7 +111,11 @@ def _write(lines: pa.Table, out: IO[bytes], stats: ScanStats) -> None:
 
 
 def _scan(
-    records: Iterable[Record], out: IO[bytes], queue: Queue, on_chunk: Callable[[int], None] | None
+    records: Iterable[Record],
+    out: IO[bytes],
+    queue: Queue,
+    on_chunk: Callable[[int], None] | None,
+    rerank: bool,
 ) -> ScanStats:
     stats = ScanStats()
     started = time.perf_counter()
@@ -139,6 +143,7 @@ def _scan(
         batch_format="pyarrow",
         compute=ActorPoolStrategy(min_size=cpus, max_size=None),
         num_cpus=1,
+        fn_constructor_kwargs={"rerank": rerank},
     )
     for lines in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
         _write(lines, out, stats)
@@ -157,6 +162,7 @@ def scan_with_ray(
     out: IO[bytes],
     address: str | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    rerank: bool = True,
 ) -> ScanStats:
     """Scan ``records`` on Ray and write one JSON line per record to ``out``, as
     :func:`~interdictor.detect.scan.scan_records` does. ``address`` is ``None`` for a
@@ -166,7 +172,7 @@ def scan_with_ray(
     try:
         queue = Queue(maxsize=QUEUE_BLOCKS, actor_options={"num_cpus": 0})
         try:
-            return _scan(records, out, queue, on_chunk)
+            return _scan(records, out, queue, on_chunk, rerank)
         finally:
             queue.shutdown(force=True)  # also releases a feeder left waiting on a full queue
     finally:

@@ -44,18 +44,19 @@ class Pipeline:
         return cls([*cls.pre_model().detectors, RuleScorer()])
 
     @classmethod
-    def with_model(cls, model: ModelArtifact) -> Pipeline:
+    def with_model(cls, model: ModelArtifact, rerank: bool = True) -> Pipeline:
         from interdictor.detect.model.classifier import ModelScorer, TextClassifier
 
-        return cls([*cls.pre_model().detectors, TextClassifier(model), ModelScorer(model)])
+        return cls([*cls.pre_model().detectors, TextClassifier(model), ModelScorer(model, rerank=rerank)])
 
     @classmethod
-    def default(cls) -> Pipeline:
-        """The shipped trained model; the weighted rules if no model is installed."""
+    def default(cls, rerank: bool = True) -> Pipeline:
+        """The shipped trained model; the weighted rules if no model is installed.
+        ``rerank=False`` skips the sentence model (faster on long posts, less accurate)."""
         from interdictor.detect.model.classifier import default_model
 
         model = default_model()
-        return cls.rules_only() if model is None else cls.with_model(model)
+        return cls.rules_only() if model is None else cls.with_model(model, rerank)
 
     @property
     def model_version(self) -> str:

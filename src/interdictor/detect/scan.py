@@ -36,9 +36,9 @@ class ScanStats:
 
 
 @cache
-def _worker_pipeline() -> Pipeline:
+def _worker_pipeline(rerank: bool = True) -> Pipeline:
     """One pipeline per process: each worker loads the lexicon and model once."""
-    return Pipeline.default()
+    return Pipeline.default(rerank)
 
 
 def _error_line(line: int, message: str, pid: str | None) -> Line:
@@ -52,9 +52,9 @@ def _result_line(analysis: Analysis) -> Line:
     return orjson.dumps(analysis.to_json()), tuple(analysis.labels), False
 
 
-def scan_chunk(records: list[Record], pipeline: Pipeline | None = None) -> list[Line]:
+def scan_chunk(records: list[Record], pipeline: Pipeline | None = None, rerank: bool = True) -> list[Line]:
     """Scan a batch of records into output lines; one bad post never stops the batch."""
-    pipe = pipeline or _worker_pipeline()
+    pipe = pipeline or _worker_pipeline(rerank)
     good = [r for r in records if r.post is not None]
     results: dict[int, Line] = {}
     try:
@@ -80,14 +80,14 @@ def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def _parallel(records: Iterable[Record], workers: int) -> Iterator[list[Line]]:
+def _parallel(records: Iterable[Record], workers: int, rerank: bool) -> Iterator[list[Line]]:
     """Chunks scanned by a process pool, in input order, with a bounded window in
     flight so memory stays flat however large the input."""
     window = workers * 4
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline, initargs=(rerank,)) as pool:
         pending: list[Future[list[Line]]] = []
         for chunk in chunked(records, CHUNK):
-            pending.append(pool.submit(scan_chunk, chunk))
+            pending.append(pool.submit(scan_chunk, chunk, None, rerank))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for fut in pending:
@@ -113,14 +113,15 @@ def scan_records(
     out: IO[bytes],
     workers: int = 1,
     on_chunk: Callable[[int], None] | None = None,
+    rerank: bool = True,
 ) -> ScanStats:
     """Scan ``records`` and write one JSON line per record to ``out``."""
     stats = ScanStats()
     started = time.perf_counter()
     if workers > 1:
-        batches: Iterable[list[Line]] = _parallel(records, workers)
+        batches: Iterable[list[Line]] = _parallel(records, workers, rerank)
     else:
-        pipeline = _worker_pipeline()
+        pipeline = _worker_pipeline(rerank)
         batches = (scan_chunk(c, pipeline) for c in chunked(records, CHUNK))
     for lines in batches:
         write_lines(lines, out, stats)

@@ -177,11 +177,16 @@ class ModelScorer:
     name = "model_scorer"
 
     def __init__(
-        self, model: ModelArtifact, threshold: float = THRESHOLD, encoder: Encoder | None = None
+        self,
+        model: ModelArtifact,
+        threshold: float = THRESHOLD,
+        encoder: Encoder | None = None,
+        rerank: bool = True,
     ) -> None:
         self.model = model
         self.threshold = threshold
         self._encoder = encoder
+        self.rerank = rerank
 
     @property
     def encoder(self) -> Encoder:
@@ -215,7 +220,8 @@ class ModelScorer:
     def needs_rerank(self, analysis: Analysis) -> bool:
         low, high = RERANK_BAND
         return (
-            len(analysis.post.text) >= RERANK_MIN_CHARS
+            self.rerank
+            and len(analysis.post.text) >= RERANK_MIN_CHARS
             and low <= analysis.scores[RERANK_LABEL] <= high
             and self.has_evidence(analysis.features, RERANK_LABEL)
         )
