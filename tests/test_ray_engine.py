@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from test_rerank import SPAM
 
 TEXTS = [
     "🔌 got blues m30s 💊 5 for 100, tap in on tele @plugexample",
@@ -42,6 +43,9 @@ def posts(write_jsonl: Callable[[list[object]], Path]) -> Path:
     for i in range(2600):
         if i % 97 == 13:
             rows.append(BAD[i % len(BAD)])
+        elif i % 50 == 7:
+            # Long and unsure: the actors load the sentence model too.
+            rows.append({"id": f"p{i}", "text": f"{SPAM} #{i}", "surface": "email"})
         else:
             rows.append(
                 {
