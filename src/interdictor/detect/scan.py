@@ -52,9 +52,8 @@ def _result_line(analysis: Analysis) -> Line:
     return orjson.dumps(analysis.to_json()), tuple(analysis.labels), False
 
 
-def scan_chunk(records: list[Record], pipeline: Pipeline | None = None, rerank: bool = True) -> list[Line]:
+def scan_chunk(records: list[Record], pipe: Pipeline) -> list[Line]:
     """Scan a batch of records into output lines; one bad post never stops the batch."""
-    pipe = pipeline or _worker_pipeline(rerank)
     good = [r for r in records if r.post is not None]
     results: dict[int, Line] = {}
     try:
@@ -74,6 +73,10 @@ def scan_chunk(records: list[Record], pipeline: Pipeline | None = None, rerank: 
     ]
 
 
+def _scan_in_worker(records: list[Record], rerank: bool) -> list[Line]:
+    return scan_chunk(records, _worker_pipeline(rerank))
+
+
 def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     it = iter(records)
     while chunk := list(islice(it, size)):
@@ -87,7 +90,7 @@ def _parallel(records: Iterable[Record], workers: int, rerank: bool) -> Iterator
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_pipeline, initargs=(rerank,)) as pool:
         pending: list[Future[list[Line]]] = []
         for chunk in chunked(records, CHUNK):
-            pending.append(pool.submit(scan_chunk, chunk, None, rerank))
+            pending.append(pool.submit(_scan_in_worker, chunk, rerank))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for fut in pending:
