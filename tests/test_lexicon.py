@@ -53,6 +53,25 @@ def test_terms_match_through_evasion(text: str, term: str) -> None:
     assert term in {t for t, _, _ in hits(text)}
 
 
+@pytest.mark.parametrize(
+    ("text", "written", "substance"),
+    [
+        ("cheap VaIium here", "VaIium", "benzodiazepine"),
+        ("get vlagra now", "vlagra", "prescription"),
+        ("phentermlne 37.5", "phentermlne", "prescription"),
+    ],
+)
+def test_drug_names_in_look_alike_letters(text: str, written: str, substance: str) -> None:
+    a = Analysis(Post("t", text))
+    LexiconDetector().analyze(a)
+    assert [(text[h.start : h.end], h.substance) for h in a.hits] == [(written, substance)]
+
+
+@pytest.mark.parametrize("text", ["retain your receipt", "una hamburguesa doble", "the valiant knight"])
+def test_look_alike_reading_leaves_everyday_words_alone(text: str) -> None:
+    assert not [h for h in hits(text) if h[1] in ("drug_name", "slang")]
+
+
 def test_whole_words_only_with_plural_s() -> None:
     assert "m30" in {t for t, _, _ in hits("blue m30s")}
     assert not [h for h in hits("molecule") if h[0] == "molly"]
@@ -85,6 +104,54 @@ def test_patterns_find_prices_and_quantities_in_original_offsets() -> None:
     assert ("quantity", "1oz") in found
     assert ("price", "$180") in found
     assert ("price", "5 for 100") in found
+
+
+def pattern_hits(text: str) -> list[tuple[str, str, str]]:
+    a = Analysis(Post("t", text))
+    LexiconDetector().analyze(a)
+    PatternDetector().analyze(a)
+    return [(h.term, h.category, text[h.start : h.end]) for h in a.hits]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("No prior prescription required!", "No prior prescription required"),
+        ("no doctor ' s appointments needed", "no doctor ' s appointments needed"),
+        ("You don't need a doctor's visit", "don't need a doctor's visit"),
+        ("sin necesidad de receta", "sin necesidad de receta"),
+    ],
+)
+def test_no_prescription_however_worded_is_a_sale_cue(text: str, phrase: str) -> None:
+    found = pattern_hits(text)
+    assert ("no_prescription", "sale_cue", phrase) in found
+    # "prescription required" inside the phrase is not a legitimate pharmacy's condition.
+    assert all(c != "negative_cue" for _, c, _ in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A valid prescription is required.",
+        "I had no idea my prescription ran out",
+        "there was no doctor on call",
+    ],
+)
+def test_prescription_talk_without_the_negation_is_no_sale_cue(text: str) -> None:
+    assert not [h for h in pattern_hits(text) if h[0] == "no_prescription"]
+
+
+def test_generic_medicine_words_count_only_beside_a_sale() -> None:
+    pipeline = Pipeline.default()
+    alone = pipeline.analyze(Post("t", "I forgot my meds and pills at home"))
+    assert alone.labels == []
+    # Not counted, and not enough to lift the trained model's no-evidence cap either.
+    assert alone.features["drug"] == 0 and alone.features["evidence_drug_sale"] == 0
+    sale = pipeline.analyze(
+        Post("t", "quality medications shipped overnight, no prior prescription required")
+    )
+    assert "drug_sale" in sale.labels
+    assert {e.text for e in sale.evidence} >= {"medications", "no prior prescription required"}
 
 
 def test_custom_lexicon_from_text() -> None:

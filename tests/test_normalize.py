@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interdictor.normalize import normalize, normalize_views
+from interdictor.normalize import normalize, normalize_views, skeleton
 
 
 def readings(text: str) -> list[str]:
@@ -93,9 +93,32 @@ def test_span_of_squeezed_and_joined_text() -> None:
     assert original[s:e] == "f e n t t t"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("VaIium", "uaiium"),  # capital I for l, lower-cased to i
+        ("valium", "uaiium"),
+        ("vlagra", "uiagra"),  # l for i
+        ("c1al1s", "ciaiis"),
+        ("drvgs", "drugs"),  # v for u
+        ("retalin", "retaiin"),  # not squeezed: must not read as "retain"
+    ],
+)
+def test_skeleton_reads_look_alike_letters_as_one(text: str, expected: str) -> None:
+    assert skeleton(text).text == expected
+
+
+def test_skeleton_span_maps_back() -> None:
+    original = "get ＶａＩｉｕｍ now"
+    nt = skeleton(original)
+    start = nt.text.index("uaiium")
+    s, e = nt.span(start, start + 6)
+    assert original[s:e] == "ＶａＩｉｕｍ"
+
+
 @given(st.text(max_size=200))
 def test_map_is_within_bounds_and_ordered(text: str) -> None:
-    for view in normalize_views(text):
+    for view in (*normalize_views(text), skeleton(text)):
         assert len(view.starts) == len(view.ends) == len(view.text)
         assert all(0 <= s < e <= len(text) for s, e in zip(view.starts, view.ends, strict=True))
         assert view.starts == sorted(view.starts)

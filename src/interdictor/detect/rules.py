@@ -89,9 +89,11 @@ def rule_features(analysis: Analysis, counted: Counted | None = None) -> dict[st
     payment = 0.75 if types & PAYMENT_INDICATORS else 0.0
     pay = 0.75 if recruit and any(h.category == "price" for h in analysis.hits) else 0.0
     return {
-        # Any finding at all that bears on a sale, counted in context or not.
+        # Any finding at all that bears on a sale, counted in context or not, except a
+        # generic word ("meds", "pills": ambiguous, no substance) outside sale context.
         "evidence_drug_sale": float(
-            any(h.label == "drug_sale" or h.category in SALE_CATEGORIES for h in analysis.hits)
+            bool(drug)
+            or any(_names_a_drug(h) or h.category in SALE_CATEGORIES for h in analysis.hits)
             or bool(types - {"pgp_fingerprint"})
         ),
         "drug": min(_top(drug), CAP),
@@ -99,6 +101,10 @@ def rule_features(analysis: Analysis, counted: Counted | None = None) -> dict[st
         "recruit": min(_top(recruit) + pay + (contact if recruit else 0.0), CAP + 0.5),
         "negative": max(sum(h.weight for h in negative) + SURFACE_NEGATIVE.get(surface, 0.0), -4.0),
     }
+
+
+def _names_a_drug(h: TermHit) -> bool:
+    return h.label == "drug_sale" and (bool(h.substance) or not h.ambiguous)
 
 
 def rule_logits(f: dict[str, float]) -> dict[str, float]:

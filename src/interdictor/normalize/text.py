@@ -20,6 +20,12 @@ Steps, in order:
    the same way, so ``pills`` still matches.
 
 The leet view is a second reading, not a replacement: ``m30`` must stay ``m30``.
+
+:func:`skeleton` is a third reading for drug names only: letters that look alike in
+most fonts are read as one (``l``, capital ``I`` and ``1`` as ``i``; ``v`` as ``u``;
+leet digits and symbols as letters), so ``vaIium``, ``vlagra``, ``c1al1s`` and
+``phentermlne`` read like the names they imitate. It is not squeezed: ``retalin``
+(a misspelled Ritalin) must not read as ``retain``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ _LEET_TABLE = str.maketrans(
 _LEET_WORD = re.compile(r"(?<![\w@$!|])[@$]?(?![@$])([\w@$!|]*[013457@$!|][\w@$!|]*)")
 _LEET_CHARS = re.compile(r"[013457@$!|]")
 _REPEAT = re.compile(r"([a-z])\1+")
+_LOOK_ALIKES = ("l1|!v034@5$", "iiiiuoeaass")
+_SKELETON_TABLE = str.maketrans(*_LOOK_ALIKES)
+_SKELETON_BYTES = bytes.maketrans(*(s.encode() for s in _LOOK_ALIKES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +180,33 @@ def normalize(text: str) -> NormalizedText:
 def normalize_views(text: str) -> tuple[NormalizedText, ...]:
     """The plain reading and, when the text has digits or symbols inside words, the
     leet reading too."""
+    return readings(text)[0]
+
+
+def skeleton(text: str) -> NormalizedText:
+    """The look-alike reading (see the module notes)."""
+    return readings(text)[1]
+
+
+def readings(text: str) -> tuple[tuple[NormalizedText, ...], NormalizedText]:
+    """:func:`normalize_views` and :func:`skeleton` at once, folding the text once."""
     folded = _fold(text)
-    plain = _rewrite(_rewrite(folded, _SPLIT_PLAIN, _join_split), _REPEAT, _squeeze)
+    joined = _rewrite(folded, _SPLIT_PLAIN, _join_split)
+    plain = _rewrite(joined, _REPEAT, _squeeze)
     if not _LEET_CHARS.search(folded.text):
-        return (plain,)
-    leet = _rewrite(folded, _SPLIT_LEET, _join_split)
-    leet = _rewrite(leet, _LEET_WORD, _deleet)
-    leet = _rewrite(leet, _REPEAT, _squeeze)
-    if leet.text == plain.text:
-        return (plain,)
-    return plain, leet
+        return (plain,), _look_alike(joined)
+    joined = _rewrite(folded, _SPLIT_LEET, _join_split)
+    leet = _rewrite(_rewrite(joined, _LEET_WORD, _deleet), _REPEAT, _squeeze)
+    views = (plain,) if leet.text == plain.text else (plain, leet)
+    return views, _look_alike(joined)
+
+
+def _look_alike(joined: NormalizedText) -> NormalizedText:
+    # One character for one, so the joined text's offset map still holds; bytes.translate
+    # is several times faster than str.translate on the common all-ASCII text.
+    text = joined.text
+    if text.isascii():
+        bones = text.encode().translate(_SKELETON_BYTES).decode()
+    else:
+        bones = text.translate(_SKELETON_TABLE)
+    return NormalizedText(joined.original, bones, joined.starts, joined.ends)

@@ -16,9 +16,13 @@ from importlib.resources import files
 import ahocorasick
 
 from interdictor.detect.base import Analysis, TermHit
-from interdictor.normalize import NormalizedText, normalize, normalize_views
+from interdictor.normalize import NormalizedText, normalize, readings, skeleton
 
 DEFAULT_TERMS = "terms.tsv"
+# Names matched in the look-alike reading too: clear drug names long enough that no
+# everyday word shares their skeleton ("dobie" would catch Spanish "doble").
+SKELETON_CATEGORIES = frozenset({"drug_name", "slang", "pill_mark"})
+SKELETON_MIN_CHARS = 6
 COLUMNS = ("term", "category", "label", "substance", "weight", "ambiguous", "lang", "detail")
 
 
@@ -48,15 +52,18 @@ class Lexicon:
     def __init__(self, entries: Iterable[Entry], version: str = "unversioned") -> None:
         self.version = version
         self.entries: list[Entry] = list(entries)
-        self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[int]] = {}
+        look_alike: dict[str, list[int]] = {}
         for idx, entry in enumerate(self.entries):
             key = normalize(entry.term).text.strip()
             if key:
                 keys.setdefault(key, []).append(idx)
-        for key, idxs in keys.items():
-            self._automaton.add_word(key, (len(key), tuple(idxs)))
-        self._automaton.make_automaton()
+            if entry.category in SKELETON_CATEGORIES and not entry.ambiguous:
+                bones = skeleton(entry.term).text.strip()
+                if len(bones) >= SKELETON_MIN_CHARS:
+                    look_alike.setdefault(bones, []).append(idx)
+        self._automaton = _compile(keys)
+        self._skeleton = _compile(look_alike)
 
     @classmethod
     def parse(cls, text: str, name: str = "<lexicon>") -> Lexicon:
@@ -85,10 +92,19 @@ class Lexicon:
 
     def find(self, nt: NormalizedText) -> list[TermHit]:
         """Whole-word hits in one normalized view, as spans of the original text."""
+        return self._find(nt, self._automaton)
+
+    def find_look_alikes(self, bones: NormalizedText) -> list[TermHit]:
+        """Drug names written with look-alike letters, in the :func:`skeleton` reading."""
+        return self._find(bones, self._skeleton)
+
+    def _find(self, nt: NormalizedText, automaton: ahocorasick.Automaton) -> list[TermHit]:
         text = nt.text
         n = len(text)
-        hits = []
-        for end, (length, idxs) in self._automaton.iter(text):
+        hits: list[TermHit] = []
+        if len(automaton) == 0:  # never compiled: nothing to find, and iter() would raise
+            return hits
+        for end, (length, idxs) in automaton.iter(text):
             start = end - length + 1
             stop = end + 1
             # Word terms must stand alone; a plural "s" is allowed ("m30s", "percs").
@@ -118,6 +134,15 @@ class Lexicon:
         return hits
 
 
+def _compile(keys: dict[str, list[int]]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, idxs in keys.items():
+        automaton.add_word(key, (len(key), tuple(idxs)))
+    if keys:
+        automaton.make_automaton()
+    return automaton
+
+
 @cache
 def default_lexicon() -> Lexicon:
     """The lexicon shipped in the package."""
@@ -134,12 +159,13 @@ class LexiconDetector:
         self.lexicon = lexicon or default_lexicon()
 
     def analyze(self, analysis: Analysis) -> None:
-        views = analysis.views or normalize_views(analysis.post.text)
+        views, bones = readings(analysis.post.text)
         analysis.views = views
         hits: dict[tuple[str, str, int, int], TermHit] = {}
-        for view in views:
-            for hit in self.lexicon.find(view):
-                hits.setdefault((hit.term, hit.category, hit.start, hit.end), hit)
+        found = [hit for view in views for hit in self.lexicon.find(view)]
+        found += self.lexicon.find_look_alikes(bones)
+        for hit in found:
+            hits.setdefault((hit.term, hit.category, hit.start, hit.end), hit)
         analysis.hits.extend(_outermost(list(hits.values())))
 
 

@@ -1,7 +1,8 @@
-"""Sale-context cues that are shapes rather than words: prices, quantities, doses.
+"""Sale-context cues that are shapes rather than words: prices, quantities, doses, and
+a prescription or doctor's visit said not to be needed, however it is worded.
 
 They run on the plain normalized view (lower-case, repeated letters squeezed, so
-"pills" reads "pils") and report spans of the original text.
+"pills" reads "pils", "needed" reads "neded") and report spans of the original text.
 """
 
 from __future__ import annotations
@@ -22,10 +23,23 @@ class Cue:
     weight: float
     ambiguous: bool
     detail: str
+    # Lexicon cues inside this one are read as part of it: "prescription required" in
+    # "no prior prescription required" is not a legitimate pharmacy's condition.
+    absorbs: frozenset[str] = frozenset()
 
 
 _NUM = r"\d{1,6}(?:[.,]\d{1,3})?"
 _MONEY_WORDS = r"(?:usd|dolares|dls|dlls|bucks|pesos|mxn)"
+_NEGATOR = r"(?:no|without|w/o|sin|never|don\s?'?\s?t|do not|doesn\s?'?\s?t|does not)"
+# Only the words that go between "no" and "prescription": "no prior prescription", "you
+# don't need a doctor's prescription", "sin necesidad de receta" (needs read squeezed).
+_FILLER = (
+    r"(?:(?:ned|neded|nedn?\s?'?\s?t|a|an|any|the|your|prior|previous|valid|medical|doctor\s?'\s?s|"
+    r"physician\s?'\s?s|necesidad|de|una|la|of|for|to|have|get)\s+){0,4}"
+)
+_REQUIRED = r"(?:\s+(?:is\s+|are\s+)?(?:required|neded|necesary|necesaria|requerida))?"
+_DOCTOR = r"(?:doctors?|physicians?|medicos?)(?:\s?'\s?s)?"
+_VISIT = r"(?:apointments?|visits?|consultations?|exams?|citas?|consultas?)"
 
 CUES: tuple[Cue, ...] = (
     Cue(
@@ -63,6 +77,19 @@ CUES: tuple[Cue, ...] = (
         True,
         "a dose (mg, mcg, ml)",
     ),
+    Cue(
+        "no_prescription",
+        re.compile(
+            rf"(?<!\w){_NEGATOR}\s+{_FILLER}(?:prescriptions?|rx|scripts?|recetas?){_REQUIRED}(?!\w)"
+            rf"|(?<!\w){_NEGATOR}\s+{_FILLER}{_DOCTOR}\s+{_VISIT}{_REQUIRED}(?!\w)"
+        ),
+        "sale_cue",
+        "drug_sale",
+        2.0,
+        False,
+        "no prescription or doctor's visit needed: medicine sold without Rx",
+        frozenset({"negative_cue", "sale_cue"}),
+    ),
 )
 
 
@@ -78,6 +105,12 @@ class PatternDetector:
                 if m.end() <= m.start():
                     continue
                 start, end = nt.span(m.start(), m.end())
+                if cue.absorbs:
+                    analysis.hits = [
+                        h
+                        for h in analysis.hits
+                        if not (h.category in cue.absorbs and h.start < end and start < h.end)
+                    ]
                 analysis.hits.append(
                     TermHit(
                         cue.name,
