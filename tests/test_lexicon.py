@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interdictor.detect.base import Analysis, Post
+from interdictor.detect.base import Analysis, Post, TermHit
 from interdictor.detect.lexicon import Lexicon, LexiconDetector, PatternDetector, default_lexicon
 from interdictor.detect.lexicon.matcher import LexiconError
 from interdictor.detect.pipeline import Pipeline
@@ -13,10 +13,16 @@ from interdictor.normalize import normalize
 HEADER = "term\tcategory\tlabel\tsubstance\tweight\tambiguous\tlang\tdetail\n"
 
 
-def hits(text: str) -> list[tuple[str, str, str]]:
+def term_hits(text: str, patterns: bool = False) -> list[TermHit]:
     a = Analysis(Post("t", text))
     LexiconDetector().analyze(a)
-    return [(h.term, h.category, text[h.start : h.end]) for h in a.hits]
+    if patterns:
+        PatternDetector().analyze(a)
+    return a.hits
+
+
+def hits(text: str, patterns: bool = False) -> list[tuple[str, str, str]]:
+    return [(h.term, h.category, text[h.start : h.end]) for h in term_hits(text, patterns)]
 
 
 def test_shipped_lexicon_is_versioned_and_covers_every_category() -> None:
@@ -62,9 +68,7 @@ def test_terms_match_through_evasion(text: str, term: str) -> None:
     ],
 )
 def test_drug_names_in_look_alike_letters(text: str, written: str, substance: str) -> None:
-    a = Analysis(Post("t", text))
-    LexiconDetector().analyze(a)
-    assert [(text[h.start : h.end], h.substance) for h in a.hits] == [(written, substance)]
+    assert [(text[h.start : h.end], h.substance) for h in term_hits(text)] == [(written, substance)]
 
 
 @pytest.mark.parametrize("text", ["retain your receipt", "una hamburguesa doble", "the valiant knight"])
@@ -106,13 +110,6 @@ def test_patterns_find_prices_and_quantities_in_original_offsets() -> None:
     assert ("price", "5 for 100") in found
 
 
-def pattern_hits(text: str) -> list[tuple[str, str, str]]:
-    a = Analysis(Post("t", text))
-    LexiconDetector().analyze(a)
-    PatternDetector().analyze(a)
-    return [(h.term, h.category, text[h.start : h.end]) for h in a.hits]
-
-
 @pytest.mark.parametrize(
     ("text", "phrase"),
     [
@@ -123,7 +120,7 @@ def pattern_hits(text: str) -> list[tuple[str, str, str]]:
     ],
 )
 def test_no_prescription_however_worded_is_a_sale_cue(text: str, phrase: str) -> None:
-    found = pattern_hits(text)
+    found = hits(text, patterns=True)
     assert ("no_prescription", "sale_cue", phrase) in found
     # "prescription required" inside the phrase is not a legitimate pharmacy's condition.
     assert all(c != "negative_cue" for _, c, _ in found)
@@ -138,7 +135,7 @@ def test_no_prescription_however_worded_is_a_sale_cue(text: str, phrase: str) ->
     ],
 )
 def test_prescription_talk_without_the_negation_is_no_sale_cue(text: str) -> None:
-    assert not [h for h in pattern_hits(text) if h[0] == "no_prescription"]
+    assert not [h for h in hits(text, patterns=True) if h[0] == "no_prescription"]
 
 
 def test_generic_medicine_words_count_only_beside_a_sale() -> None:
