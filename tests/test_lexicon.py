@@ -81,6 +81,15 @@ def test_whole_words_only_with_plural_s() -> None:
     assert not [h for h in hits("molecule") if h[0] == "molly"]
 
 
+@pytest.mark.parametrize(("text", "term"), [("xanax2mg bars", "xanax"), ("oxy30s", "oxy")])
+def test_a_dose_written_onto_a_name_keeps_the_name(text: str, term: str) -> None:
+    assert (term, "drug_name", term) in hits(text)
+
+
+def test_a_two_letter_term_before_digits_is_a_code_not_a_name() -> None:
+    assert not [h for h in hits("form oc192 attached") if h[0] == "oc"]
+
+
 def test_longer_phrase_wins_over_the_words_inside_it() -> None:
     found = hits("no prescription required")
     assert ("no prescription required", "sale_cue", "no prescription required") in found

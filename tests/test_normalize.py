@@ -29,6 +29,8 @@ def readings(text: str) -> list[str]:
         ("f e n t", "fent"),  # spaced letters
         ("o.x.y", "oxy"),  # dotted letters
         ("x : a : n : a : x", "xanax"),  # symbol-separated letters
+        ("x^a^n^a^x", "xanax"),  # carets
+        ("v ' a , l _ i * u ^ m", "valium"),  # mixed separators, as in tokenised spam
         ("m-o-l-l-y", "moly"),  # hyphenated letters, then squeezed
         ("fentttt", "fent"),  # repeated letters
         ("xaaanax", "xanax"),
@@ -60,6 +62,10 @@ def test_leet_is_a_second_reading_so_pill_codes_survive() -> None:
     views = readings("blue m30 pills")
     assert views[0] == "blue m30 pils"
     assert len(views) == 2
+
+
+def test_apostrophes_inside_words_are_not_separators() -> None:
+    assert normalize("don't stop, rock'n'roll").text == "don't stop, rock'n'rol"
 
 
 def test_plain_text_has_one_reading() -> None:

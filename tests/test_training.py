@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,18 @@ import scipy.sparse as sp
 from conftest import ROOT, run_cli
 from interdictor.detect.base import Post
 from interdictor.detect.model.classifier import ModelArtifact
-from interdictor.detect.model.training import C_TEXT, Example, _lr, _oof_logits, fit, load_examples
+from interdictor.detect.model.training import (
+    C_TEXT,
+    Example,
+    _lr,
+    _oof_logits,
+    fit,
+    load_examples,
+    padding_vocabulary,
+)
 from interdictor.detect.pipeline import Pipeline
 from interdictor.ingest.files import InputError
+from interdictor.normalize.evasion import pad
 
 AUTHORED = ROOT / "data" / "authored"
 
@@ -45,6 +55,28 @@ def test_saved_model_loads_and_scores(small_set: list[Example], tmp_path: Path) 
     a = Pipeline.with_model(model).analyze(Post("x", "se buscan choferes, pago por viaje, zona Laredo"))
     assert 0.0 <= a.scores["smuggling_recruitment"] <= 1.0
     assert "model_smuggling_recruitment" in a.features
+
+
+def test_padding_buries_the_post_in_filler_without_changing_it() -> None:
+    filler = ["gallinaceous", "turfite", "sepulchral"]
+    padded = pad("cheap xanax overnight", random.Random(3), filler).split()
+    assert [w for w in padded if w not in filler] == ["cheap", "xanax", "overnight"]
+    assert len(padded) >= 6
+
+
+def test_filler_comes_from_ordinary_posts_and_never_names_a_drug() -> None:
+    def example(n: int, text: str, labels: frozenset[str] = frozenset()) -> Example:
+        return Example(Post(str(n), text), labels, (), "test")
+
+    vocabulary = padding_vocabulary(
+        [
+            example(1, "Lovely weather, took my xanax after the picnic"),
+            example(2, "Lovely picnic, no xanax needed"),
+            example(3, "stealth shipping, lovely xanax", frozenset({"drug_sale"})),
+            example(4, "stealth shipping worldwide", frozenset({"drug_sale"})),
+        ]
+    )
+    assert vocabulary == ["lovely", "picnic"]
 
 
 def test_training_data_with_a_bad_line_names_the_line(tmp_path: Path) -> None:

@@ -1,13 +1,17 @@
-"""The evasions the normalizer undoes, applied on purpose.
+"""The evasions the normalizer undoes, applied on purpose, and word padding, which it
+cannot undo.
 
 Used to augment training data so the model sees disguised posts, and to build evaded
-copies of test posts to measure how much recall evasion costs.
+copies of test posts to measure how much recall evasion costs. Padding (blocks of
+unrelated words, the "hash-buster" of bulk spam) is for training only: the model must
+learn that a sale stays a sale when buried in filler.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 
 _LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
 _LEET_SYMBOL = {"a": "@", "s": "$", "i": "!"}
@@ -75,3 +79,13 @@ def evade(text: str, rng: random.Random, kind: str | None = None, share: float =
         return _APPLY[kind or rng.choice(EVASIONS)](m.group(), rng)
 
     return _WORD.sub(swap, text)
+
+
+def pad(text: str, rng: random.Random, vocabulary: Sequence[str], blocks: int = 3, words: int = 15) -> str:
+    """Insert one to ``blocks`` runs of 3 to ``words`` words drawn from ``vocabulary`` at
+    word boundaries."""
+    tokens = text.split(" ")
+    for _ in range(rng.randint(1, blocks)):
+        k = rng.randrange(len(tokens) + 1)
+        tokens[k:k] = rng.choices(vocabulary, k=rng.randint(3, words))
+    return " ".join(tokens)

@@ -41,8 +41,10 @@ _INVISIBLE = re.compile(
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]+"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-# Three or more single characters with separators between them ("f e n t", "o.x.y").
-_SEP = r"(?:[ \t.:;*_\-/|,~+•·]{1,3})"
+# Three or more single characters with separators between them ("f e n t", "o.x.y",
+# "x^a^n^a^x"). An apostrophe separates only with spaces around it ("v ' 1 c"), as in
+# tokenised mail, so "don't" and "rock'n'roll" stay as written.
+_SEP = r"(?: ' |[ \t.:;*_\-/|,~+•·^]{1,3})"
 _SPLIT_PLAIN = re.compile(rf"(?<![^\W_])[^\W_](?:{_SEP}[^\W_]){{2,}}(?![^\W_])")
 _UNIT = r"(?:[^\W_]|[@$!|])"
 _SPLIT_LEET = re.compile(rf"(?<!{_UNIT}){_UNIT}(?:{_SEP}{_UNIT}){{2,}}(?!{_UNIT})")

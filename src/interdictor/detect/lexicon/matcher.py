@@ -23,6 +23,8 @@ DEFAULT_TERMS = "terms.tsv"
 # everyday word shares their skeleton ("dobie" would catch Spanish "doble").
 SKELETON_CATEGORIES = frozenset({"drug_name", "slang", "pill_mark"})
 SKELETON_MIN_CHARS = 6
+# A name shorter than this followed by digits is a code or a model number ("mp3", "b12").
+MIN_DOSED_CHARS = 3
 COLUMNS = ("term", "category", "label", "substance", "weight", "ambiguous", "lang", "detail")
 
 
@@ -107,13 +109,14 @@ class Lexicon:
         for end, (length, idxs) in automaton.iter(text):
             start = end - length + 1
             stop = end + 1
-            # Word terms must stand alone; a plural "s" is allowed ("m30s", "percs").
+            # Word terms must stand alone; a plural "s" is allowed ("m30s", "percs"), and
+            # so is a dose written onto a name ("xanax2mg", "oxy30").
             if _is_word(text[start]) and start > 0 and _is_word(text[start - 1]):
                 continue
             if _is_word(text[end]) and stop < n and _is_word(text[stop]):
                 if text[stop] == "s" and length >= 3 and (stop + 1 == n or not _is_word(text[stop + 1])):
                     stop += 1
-                else:
+                elif not (text[stop].isdigit() and text[end].isalpha() and length >= MIN_DOSED_CHARS):
                     continue
             ostart, oend = nt.span(start, stop)
             for idx in idxs:

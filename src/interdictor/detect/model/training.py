@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -41,7 +42,8 @@ from interdictor.detect.model.encoder import DIM, SentenceEncoder, Vectors
 from interdictor.detect.model.features import WORD_FEATURES, Featurizer, model_text
 from interdictor.detect.rules import rule_features
 from interdictor.ingest.files import InputError, post_from_mapping
-from interdictor.normalize.evasion import evade
+from interdictor.normalize import normalize
+from interdictor.normalize.evasion import evade, pad
 
 SEED = 13
 # Inverse regularisation strength, chosen by source-held-out cross-validation.
@@ -52,6 +54,13 @@ C_EMBED = 1.0
 # model learns social-media register too.
 AUTHORED_WEIGHT = 2.0
 AUGMENT_SHARE = 0.25
+# Share of examples also trained on in a copy padded with filler words: without it the
+# text model reads any long run of ordinary words as "not a sale", and misses spam
+# stuffed with dictionary words. Only the drug_sale model sees them: recruitment ads are
+# not bulk spam, and filler from job ads would teach it that job words mean nothing.
+PAD_SHARE = 0.25
+PADDED_LABELS = frozenset({"drug_sale"})
+_PAD_WORD = re.compile(r"[^\W\d_]{4,14}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +120,21 @@ def _evaded(ex: Example, rng: random.Random, share: float) -> Example:
     return replace(ex, post=post)
 
 
+def _padded(ex: Example, rng: random.Random, vocabulary: Sequence[str]) -> Example:
+    post = replace(ex.post, id=f"{ex.post.id}~padded", text=pad(ex.post.text, rng, vocabulary))
+    return replace(ex, post=post)
+
+
+def padding_vocabulary(examples: Sequence[Example]) -> list[str]:
+    """Filler words: those in at least two posts that are neither sales nor recruitment,
+    minus any word the lexicon knows, so padding never adds or hides a drug."""
+    from interdictor.detect.lexicon import default_lexicon
+
+    seen = Counter(w for e in examples if not e.labels for w in set(_PAD_WORD.findall(e.post.text.lower())))
+    lexicon = default_lexicon()
+    return [w for w, n in sorted(seen.items()) if n >= 2 and not lexicon.find(normalize(w))]
+
+
 @dataclass(slots=True)
 class Prepared:
     """Examples (and their evaded training copies) run through the detectors before
@@ -119,34 +143,44 @@ class Prepared:
     examples: list[Example]
     origin: np.ndarray  # index of the example each row stands for (itself, or the copied one)
     is_copy: np.ndarray
+    is_padded: np.ndarray
     analyses: list[Analysis]
     x: sp.csr_matrix
     rules: list[dict[str, float]]
     # Sentence embeddings of each row's example: an evaded copy normalizes back to
-    # nearly the original text, so it shares the original's vector.
+    # nearly the original text, so it shares the original's vector (and so does a padded
+    # copy: the reranker is trained on what the post says, not on its filler).
     embeddings: np.ndarray
 
 
 def prepare(examples: Sequence[Example], seed: int = SEED, augment: bool = True) -> Prepared:
-    """Each example, plus for about AUGMENT_SHARE of them an evaded copy; whether and how
-    an example is copied depends only on the seed and its id, never on the fold."""
+    """Each example, plus for about AUGMENT_SHARE of them an evaded copy and for about
+    PAD_SHARE a padded one; whether and how an example is copied depends only on the
+    seed and its id, never on the fold."""
     from interdictor.detect.pipeline import Pipeline
 
     rows: list[Example] = list(examples)
     origin = list(range(len(examples)))
+    padded: list[int] = []
     if augment:
+        vocabulary = padding_vocabulary(examples)
         for i, ex in enumerate(examples):
             rng = random.Random(f"{seed}:{ex.post.id}")
             if rng.random() < AUGMENT_SHARE:
                 rows.append(_evaded(ex, rng, 0.5))
                 origin.append(i)
+            if rng.random() < PAD_SHARE:
+                rows.append(_padded(ex, rng, vocabulary))
+                origin.append(i)
+                padded.append(len(rows) - 1)
     analyses = Pipeline.pre_model().analyze_batch([e.post for e in rows])
     rules = [rule_features(a) for a in analyses]
     texts = [model_text(a) for a in analyses]
     x = Featurizer().transform(texts)
     is_copy = np.arange(len(rows)) >= len(examples)
+    is_padded = np.isin(np.arange(len(rows)), padded)
     embeddings = SentenceEncoder(threads=os.cpu_count() or 1).encode(texts[: len(examples)])
-    return Prepared(rows, np.array(origin), is_copy, analyses, x, rules, embeddings[origin])
+    return Prepared(rows, np.array(origin), is_copy, is_padded, analyses, x, rules, embeddings[origin])
 
 
 def _lr(c: float, seed: int) -> LogisticRegression:
@@ -223,27 +257,29 @@ def fit(examples: Sequence[Example], seed: int = SEED) -> ModelArtifact:
 def fit_prepared(prep: Prepared, rows: np.ndarray, seed: int = SEED) -> ModelArtifact:
     examples = [prep.examples[i] for i in rows]
     x = prep.x[rows]
-    w = np.array([e.weight for e in examples])
-    domains = np.array([prep.examples[i].domain for i in prep.origin[rows]])
-    origins = prep.origin[rows]
     n_features = x.shape[1]
     label_coef = np.zeros((len(LABELS), n_features), dtype=np.float32)
     label_intercept = np.zeros(len(LABELS), dtype=np.float32)
     stack_coef = np.zeros((len(LABELS), len(STACK_FEATURES)), dtype=np.float32)
     stack_intercept = np.zeros(len(LABELS), dtype=np.float32)
     for k, label in enumerate(LABELS):
-        y = np.array([label in e.labels for e in examples], dtype=int)
-        text_model = _lr(C_TEXT, seed).fit(x, y, sample_weight=w)
+        own = rows if label in PADDED_LABELS else rows[~prep.is_padded[rows]]
+        xl = prep.x[own]
+        y = np.array([label in prep.examples[i].labels for i in own], dtype=int)
+        w = np.array([prep.examples[i].weight for i in own])
+        domains = np.array([prep.examples[i].domain for i in prep.origin[own]])
+        origins = prep.origin[own]
+        text_model = _lr(C_TEXT, seed).fit(xl, y, sample_weight=w)
         label_coef[k] = text_model.coef_[0]
         label_intercept[k] = text_model.intercept_[0]
-        oof = _oof_logits(x, y, w, domains, origins, OOF_BY_DOMAIN[label], seed)
-        features = [{**prep.rules[i], f"model_{label}": z} for i, z in zip(rows, oof, strict=True)]
+        oof = _oof_logits(xl, y, w, domains, origins, OOF_BY_DOMAIN[label], seed)
+        features = [{**prep.rules[i], f"model_{label}": z} for i, z in zip(own, oof, strict=True)]
         stacker = _stacker(seed).fit([stack_vector(f, label) for f in features], y)
         stack_coef[k] = stacker.coef_[0]
         stack_intercept[k] = stacker.intercept_[0]
         if label == RERANK_LABEL:
             embed_model, reranker = _fit_reranker(
-                prep.embeddings[rows], y, w, domains, origins, features, seed
+                prep.embeddings[own], y, w, domains, origins, features, seed
             )
 
     substance_coef = np.zeros((len(SUBSTANCES), WORD_FEATURES), dtype=np.float32)
