@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from conftest import ROOT, run_cli
-from interdictor.detect.base import Post
+from interdictor.detect.base import LABELS, Post
 from interdictor.detect.model.classifier import ModelArtifact
 from interdictor.detect.model.training import (
     C_TEXT,
@@ -20,8 +20,10 @@ from interdictor.detect.model.training import (
     _lr,
     _oof_logits,
     fit,
+    fit_prepared,
     load_examples,
     padding_vocabulary,
+    prepare,
 )
 from interdictor.detect.pipeline import Pipeline
 from interdictor.ingest.files import InputError
@@ -77,6 +79,20 @@ def test_filler_comes_from_ordinary_posts_and_never_names_a_drug() -> None:
         ]
     )
     assert vocabulary == ["lovely", "picnic"]
+
+
+def test_padded_copies_keep_their_post_and_train_the_drug_sale_model_only(small_set: list[Example]) -> None:
+    prep = prepare(small_set, seed=7)
+    padded = np.flatnonzero(prep.is_padded)
+    assert len(padded) > len(small_set) // 8 and prep.is_copy[padded].all()
+    for i in padded:
+        words = iter(prep.examples[i].post.text.split(" "))
+        assert all(w in words for w in prep.examples[prep.origin[i]].post.text.split(" "))
+    everything = fit_prepared(prep, np.arange(len(prep.examples)), seed=7)
+    unpadded = fit_prepared(prep, np.flatnonzero(~prep.is_padded), seed=7)
+    drug, recruit = LABELS.index("drug_sale"), LABELS.index("smuggling_recruitment")
+    assert np.array_equal(everything.label_coef[recruit], unpadded.label_coef[recruit])
+    assert not np.array_equal(everything.label_coef[drug], unpadded.label_coef[drug])
 
 
 def test_training_data_with_a_bad_line_names_the_line(tmp_path: Path) -> None:

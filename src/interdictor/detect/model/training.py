@@ -137,7 +137,7 @@ def padding_vocabulary(examples: Sequence[Example]) -> list[str]:
 
 @dataclass(slots=True)
 class Prepared:
-    """Examples (and their evaded training copies) run through the detectors before
+    """Examples (and their evaded and padded training copies) run through the detectors before
     the model and vectorized once, so cross-validation folds reuse the work."""
 
     examples: list[Example]
