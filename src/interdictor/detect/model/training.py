@@ -42,7 +42,6 @@ from interdictor.detect.model.encoder import DIM, SentenceEncoder, Vectors
 from interdictor.detect.model.features import WORD_FEATURES, Featurizer, model_text
 from interdictor.detect.rules import rule_features
 from interdictor.ingest.files import InputError, post_from_mapping
-from interdictor.normalize import normalize
 from interdictor.normalize.evasion import evade, pad
 
 SEED = 13
@@ -127,12 +126,18 @@ def _padded(ex: Example, rng: random.Random, vocabulary: Sequence[str]) -> Examp
 
 def padding_vocabulary(examples: Sequence[Example]) -> list[str]:
     """Filler words: those in at least two posts that are neither sales nor recruitment,
-    minus any word the lexicon knows, so padding never adds or hides a drug."""
-    from interdictor.detect.lexicon import default_lexicon
+    minus any word the lexicon finds in any reading, so padding never adds or hides a drug."""
+    from interdictor.detect.lexicon import LexiconDetector
+
+    detector = LexiconDetector()
+
+    def known(word: str) -> bool:
+        a = Analysis(Post(word, word))
+        detector.analyze(a)
+        return bool(a.hits)
 
     seen = Counter(w for e in examples if not e.labels for w in set(_PAD_WORD.findall(e.post.text.lower())))
-    lexicon = default_lexicon()
-    return [w for w, n in sorted(seen.items()) if n >= 2 and not lexicon.find(normalize(w))]
+    return [w for w, n in sorted(seen.items()) if n >= 2 and not known(w)]
 
 
 @dataclass(slots=True)
