@@ -95,6 +95,12 @@ def test_padded_copies_keep_their_post_and_train_the_drug_sale_model_only(small_
     assert not np.array_equal(everything.label_coef[drug], unpadded.label_coef[drug])
 
 
+def test_data_with_no_unlabelled_posts_trains_without_padding(small_set: list[Example]) -> None:
+    labelled = [e for e in small_set if e.labels][:60]
+    prep = prepare(labelled, seed=7)
+    assert not prep.is_padded.any() and prep.is_copy.any()
+
+
 def test_training_data_with_a_bad_line_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "gold.jsonl"
     path.write_text('{"id": "a", "text": "hi", "labels": []}\n{"id": "b", "labels": []}\n', encoding="utf-8")

@@ -174,7 +174,8 @@ def prepare(examples: Sequence[Example], seed: int = SEED, augment: bool = True)
             if rng.random() < AUGMENT_SHARE:
                 rows.append(_evaded(ex, rng, 0.5))
                 origin.append(i)
-            if rng.random() < PAD_SHARE:
+            # No unlabelled posts, no filler: such data is trained on unpadded.
+            if vocabulary and rng.random() < PAD_SHARE:
                 rows.append(_padded(ex, rng, vocabulary))
                 origin.append(i)
                 padded.append(len(rows) - 1)
