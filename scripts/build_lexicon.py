@@ -43,7 +43,7 @@ from pathlib import Path
 from interdictor.detect.base import SUBSTANCES as ALL_SUBSTANCES
 from interdictor.detect.lexicon.matcher import COLUMNS, Entry
 
-VERSION = "2026.11.8"
+VERSION = "2026.11.9"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "src" / "interdictor" / "detect" / "lexicon" / "data"

@@ -76,6 +76,33 @@ def test_look_alike_reading_leaves_everyday_words_alone(text: str) -> None:
     assert not [h for h in hits(text) if h[1] in ("drug_name", "slang")]
 
 
+@pytest.mark.parametrize(
+    ("text", "written", "term"),
+    [
+        ("save 95 % on v + iagr + a today", "v + iagr + a", "viagra"),
+        ("private vl @ gra remove me", "vl @ gra", "viagra"),
+        ("use ci 4 lis instead", "ci 4 lis", "cialis"),
+        ("cheap v iagra", "v iagra", "viagra"),
+    ],
+)
+def test_names_cut_into_pieces_are_read_glued(text: str, written: str, term: str) -> None:
+    assert (term, written) in {(t, w) for t, _, w in hits(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the hero in this story",  # heroin
+        "get there fast in the morning",  # Fastin
+        "carly fiorina i think",  # Fiorinal
+        "vi\nagra",  # a cut across lines
+        "vi ------ agra",  # a cut too long
+    ],
+)
+def test_words_that_happen_to_spell_a_name_together_are_not_glued(text: str) -> None:
+    assert not [h for h in hits(text) if h[1] in ("drug_name", "slang")]
+
+
 def test_whole_words_only_with_plural_s() -> None:
     assert "m30" in {t for t, _, _ in hits("blue m30s")}
     assert not [h for h in hits("molecule") if h[0] == "molly"]
@@ -120,6 +147,23 @@ def test_patterns_find_prices_and_quantities_in_original_offsets() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("pingas de colores, 180 c/u", "180 c/u"),
+        ("Caramelos azules, 120 la pieza", "120 la pieza"),
+        ("el vidrio de a 100", "de a 100"),
+        ("blues 12 each", "12 each"),
+    ],
+)
+def test_unit_prices_are_prices(text: str, price: str) -> None:
+    assert ("price", "price", price) in hits(text, patterns=True)
+
+
+def test_a_count_of_one_digit_each_is_no_price() -> None:
+    assert not [h for h in hits("I ate 3 each day", patterns=True) if h[1] == "price"]
+
+
+@pytest.mark.parametrize(
     ("text", "phrase"),
     [
         ("No prior prescription required!", "No prior prescription required"),
@@ -145,6 +189,31 @@ def test_no_prescription_however_worded_is_a_sale_cue(text: str, phrase: str) ->
 )
 def test_prescription_talk_without_the_negation_is_no_sale_cue(text: str) -> None:
     assert not [h for h in hits(text, patterns=True) if h[0] == "no_prescription"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Lowest prices on generic medications!", "Lowest prices on generic medications"),
+        ("one of the leading online pharmaceutical shops", "online pharmaceutical"),
+        ("PILLS SHIPPED OVERNIGHT to your door", "PILLS SHIPPED"),
+        ("save over 70 % on your meds", "save over 70 % on your meds"),
+    ],
+)
+def test_medicine_beside_shop_language_is_a_pharmacy_offer(text: str, phrase: str) -> None:
+    assert ("pharmacy_offer", "sale_cue", phrase) in hits(text, patterns=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took my meds late today",
+        "The pharmacy was closed. Online reviews say it opens at nine.",
+        "my doctor changed the tablets my mum takes every morning",
+    ],
+)
+def test_medicine_without_shop_language_in_its_sentence_is_no_pharmacy_offer(text: str) -> None:
+    assert not [h for h in hits(text, patterns=True) if h[0] == "pharmacy_offer"]
 
 
 def test_generic_medicine_words_count_only_beside_a_sale() -> None:

@@ -8,6 +8,8 @@ and each hit maps back to the author's own characters.
 from __future__ import annotations
 
 import csv
+import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +27,12 @@ SKELETON_CATEGORIES = frozenset({"drug_name", "slang", "pill_mark"})
 SKELETON_MIN_CHARS = 6
 # A name shorter than this followed by digits is a code or a model number ("mp3", "b12").
 MIN_DOSED_CHARS = 3
+# A name cut into pieces ("v + iagr + a", "vl @ gra", "ci 4 lis") is read glued back
+# when the cuts are short and not across lines.
+_PIECE = re.compile(r"[a-z0-9]+")
+_CUT = re.compile(r"[^a-z0-9]+")
+_CUT_BYTES = bytes(c for c in range(128) if not chr(c).isdigit() and not ("a" <= chr(c) <= "z"))
+MAX_CUT_CHARS = 5
 COLUMNS = ("term", "category", "label", "substance", "weight", "ambiguous", "lang", "detail")
 
 
@@ -100,6 +108,45 @@ class Lexicon:
         """Drug names written with look-alike letters, in the :func:`skeleton` reading."""
         return self._find(bones, self._skeleton)
 
+    def find_glued(self, bones: NormalizedText) -> list[TermHit]:
+        """Drug names cut into pieces, in the :func:`skeleton` reading with the cuts
+        removed. A hit must begin and end on piece boundaries and span a cut that is a
+        symbol or leaves a lone letter: "hero in" and "fast in" are two words, not
+        heroin and Fastin."""
+        if len(self._skeleton) == 0:
+            return []
+        text = bones.text
+        glued = text.encode().translate(None, _CUT_BYTES).decode() if text.isascii() else _CUT.sub("", text)
+        # Usually nothing, or only names written whole: then no piece map is built.
+        found = [f for f in self._skeleton.iter(glued) if glued[f[0] - f[1][0] + 1 : f[0] + 1] not in text]
+        if not found:
+            return []
+        pieces = [(m.start(), m.end()) for m in _PIECE.finditer(text)]
+        offsets = [0]
+        for a, b in pieces:
+            offsets.append(offsets[-1] + b - a)
+        hits: list[TermHit] = []
+        for end, (length, idxs) in found:
+            first = bisect_right(offsets, end - length + 1) - 1
+            last = bisect_right(offsets, end) - 1
+            if first == last or offsets[first] != end - length + 1 or offsets[last + 1] != end + 1:
+                continue
+            cuts = [text[pieces[k][1] : pieces[k + 1][0]] for k in range(first, last)]
+            if any(len(c) > MAX_CUT_CHARS or "\n" in c for c in cuts):
+                continue
+            if not any(c.strip() for c in cuts) and not any(
+                b - a == 1 and bones.original[bones.starts[a] : bones.ends[a]].lower() not in ("a", "i")
+                for a, b in pieces[first : last + 1]
+            ):
+                continue
+            start, stop = bones.span(pieces[first][0], pieces[last][1])
+            hits.extend(self._hit(idx, start, stop) for idx in idxs)
+        return hits
+
+    def _hit(self, idx: int, start: int, end: int) -> TermHit:
+        e = self.entries[idx]
+        return TermHit(e.term, e.category, e.label, e.substance, e.weight, e.ambiguous, start, end, e.detail)
+
     def _find(self, nt: NormalizedText, automaton: ahocorasick.Automaton) -> list[TermHit]:
         text = nt.text
         n = len(text)
@@ -119,21 +166,7 @@ class Lexicon:
                 elif not (text[stop].isdigit() and text[end].isalpha() and length >= MIN_DOSED_CHARS):
                     continue
             ostart, oend = nt.span(start, stop)
-            for idx in idxs:
-                e = self.entries[idx]
-                hits.append(
-                    TermHit(
-                        e.term,
-                        e.category,
-                        e.label,
-                        e.substance,
-                        e.weight,
-                        e.ambiguous,
-                        ostart,
-                        oend,
-                        e.detail,
-                    )
-                )
+            hits.extend(self._hit(idx, ostart, oend) for idx in idxs)
         return hits
 
 
@@ -167,6 +200,7 @@ class LexiconDetector:
         hits: dict[tuple[str, str, int, int], TermHit] = {}
         found = [hit for view in views for hit in self.lexicon.find(view)]
         found += self.lexicon.find_look_alikes(bones)
+        found += self.lexicon.find_glued(bones)
         for hit in found:
             hits.setdefault((hit.term, hit.category, hit.start, hit.end), hit)
         analysis.hits.extend(_outermost(list(hits.values())))

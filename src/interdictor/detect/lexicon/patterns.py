@@ -1,5 +1,6 @@
-"""Sale-context cues that are shapes rather than words: prices, quantities, doses, and
-a prescription or doctor's visit said not to be needed, however it is worded.
+"""Sale-context cues that are shapes rather than words: prices, quantities, doses, a
+prescription or doctor's visit said not to be needed, however it is worded, and
+medicine beside shop language (online-pharmacy spam).
 
 They run on the plain normalized view (lower-case, repeated letters squeezed, so
 "pills" reads "pils", "needed" reads "neded") and report spans of the original text.
@@ -26,6 +27,8 @@ class Cue:
     # Lexicon cues inside this one are read as part of it: "prescription required" in
     # "no prior prescription required" is not a legitimate pharmacy's condition.
     absorbs: frozenset[str] = frozenset()
+    # A cheap test that must pass before the pattern runs, where the pattern is slow.
+    gate: re.Pattern[str] | None = None
 
 
 _NUM = r"\d{1,6}(?:[.,]\d{1,3})?"
@@ -40,6 +43,19 @@ _FILLER = (
 _REQUIRED = r"(?:\s+(?:is\s+|are\s+)?(?:required|neded|necesary|necesaria|requerida))?"
 _DOCTOR = r"(?:doctors?|physicians?|medicos?)(?:\s?'\s?s)?"
 _VISIT = r"(?:apointments?|visits?|consultations?|exams?|citas?|consultas?)"
+# Medicine in general, and the shop language of online-pharmacy spam (FDA BeSafeRx:
+# deep discounts, delivery to the door), read squeezed ("pils", "shiping", "% of").
+_MEDICINE = (
+    r"(?:meds?|medz|medications?|medicines?|pils?|tablets?|tabs|drugs|prescriptions?|generics|"
+    r"pharmacy|pharmacies|pharmaceuticals?|drugstores?|chemists?|rx)"
+)
+_SHOP = (
+    r"(?:save|saving|savings|discount(?:s|ed)?|cheap(?:er|est)?|lowest|low prices?|best prices?|"
+    r"buy|order(?:s|ing)?|shop|shops|store|online|shiping|shiped|delivery|delivered|overnight|"
+    r"worldwide|to your dor|% of|percent of|we ofer|in one place|wholesale)"
+)
+# Up to four words between them, within one sentence.
+_NEAR = r"(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]+"
 
 CUES: tuple[Cue, ...] = (
     Cue(
@@ -47,6 +63,10 @@ CUES: tuple[Cue, ...] = (
         re.compile(
             rf"(?<![\w$])(?:[$€£]\s?{_NUM}k?|{_NUM}\s?(?:[$€£]|{_MONEY_WORDS}))(?!\w)"
             rf"|(?<!\w)\d{{1,3}}\s?(?:for|x|por)\s?\$?\d{{2,5}}(?!\w)"
+            # a unit price: "12 each", "180 c/u", "120 la pieza", "de a 100"
+            r"|(?<![\w.$])\d{2,6}\s?(?:each|ea|apiece|c/u)(?!\w)"
+            rf"|(?<![\w.]){_NUM}\s(?:la|el|por|x)\s(?:pieza|pza|gramo|bolsa|bolsita|onza|grapa|pastila|tableta)s?(?!\w)"
+            r"|(?<!\w)de a \$?\d{2,5}(?!\w)"
         ),
         "price",
         "",
@@ -90,6 +110,16 @@ CUES: tuple[Cue, ...] = (
         "no prescription or doctor's visit needed: medicine sold without Rx",
         frozenset({"negative_cue", "sale_cue"}),
     ),
+    Cue(
+        "pharmacy_offer",
+        re.compile(rf"(?<!\w){_MEDICINE}{_NEAR}{_SHOP}(?!\w)|(?<!\w){_SHOP}{_NEAR}{_MEDICINE}(?!\w)"),
+        "sale_cue",
+        "drug_sale",
+        1.0,
+        False,
+        "medicine beside shop language (discounts, ordering, shipping): online-pharmacy spam",
+        gate=re.compile(r"med|pil|tab|drug|prescription|generic|pharma|chemist|rx"),
+    ),
 )
 
 
@@ -101,6 +131,8 @@ class PatternDetector:
     def analyze(self, analysis: Analysis) -> None:
         nt = analysis.views[0] if analysis.views else normalize(analysis.post.text)
         for cue in CUES:
+            if cue.gate and not cue.gate.search(nt.text):
+                continue
             for m in cue.pattern.finditer(nt.text):
                 if m.end() <= m.start():
                     continue
