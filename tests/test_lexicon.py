@@ -194,6 +194,36 @@ def test_prescription_talk_without_the_negation_is_no_sale_cue(text: str) -> Non
 @pytest.mark.parametrize(
     ("text", "phrase"),
     [
+        ("No, aquí no vendemos Rivotril sin receta.", "no vendemos Rivotril sin receta"),
+        ("dice que sin receta no me puede dar el tramadol", "sin receta no me puede dar"),
+        ("Sorry, we can't sell Xanax without a prescription.", "can't sell Xanax without a prescription"),
+        ("the pharmacy wouldn't fill it without a script", "wouldn't fill it without a script"),
+    ],
+)
+def test_a_refusal_to_sell_without_a_prescription_is_a_negative_cue(text: str, phrase: str) -> None:
+    found = hits(text, patterns=True)
+    assert ("refuses_without_rx", "negative_cue", phrase) in found
+    # Its "sin receta" / "without a prescription" is no longer read as a sale cue.
+    assert all(c != "sale_cue" for _, c, _ in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no problem, I sell percs without a script",
+        "no te pido receta, vendo xanax sin receta",
+        "Xanax 2mg no prescription needed, we sell without rx",
+    ],
+)
+def test_a_sale_without_a_prescription_is_no_refusal(text: str) -> None:
+    found = hits(text, patterns=True)
+    assert not [h for h in found if h[0] == "refuses_without_rx"]
+    assert [h for h in found if h[0] == "no_prescription"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
         ("Lowest prices on generic medications!", "Lowest prices on generic medications"),
         ("one of the leading online pharmaceutical shops", "online pharmaceutical"),
         ("PILLS SHIPPED OVERNIGHT to your door", "PILLS SHIPPED"),

@@ -23,11 +23,12 @@ REVIEWED = {
 
 
 def test_export_writes_verdicts_that_evaluate_accepts(tmp_path: Path) -> None:
+    # Every labelled post goes to a person under review_all, whatever its score.
     url = f"sqlite:///{tmp_path / 'review.db'}"
     engine = make_engine(url)
     upgrade(engine)
     sessions = session_factory(engine)
-    outcomes = Processor(sessions, load_policy("default")).submit(
+    outcomes = Processor(sessions, load_policy("review_all")).submit(
         [Post(id=key, text=text, lang="en") for key, (text, _) in REVIEWED.items()]
     )
     assert [o.action for o in outcomes] == ["review", "review"]

@@ -59,6 +59,18 @@ def test_saved_model_loads_and_scores(small_set: list[Example], tmp_path: Path) 
     assert "model_smuggling_recruitment" in a.features
 
 
+def test_the_saved_model_scores_as_the_trained_one(small_set: list[Example], tmp_path: Path) -> None:
+    """Weights are stored compressed; what ships must be what was measured."""
+    trained = fit(small_set, seed=7)
+    trained.save(tmp_path / "m")
+    posts = [e.post for e in small_set[:200]]
+    before = Pipeline.with_model(trained).analyze_batch(posts)
+    after = Pipeline.with_model(ModelArtifact.load(tmp_path / "m")).analyze_batch(posts)
+    for a, b in zip(before, after, strict=True):
+        for label in LABELS:
+            assert abs(a.scores[label] - b.scores[label]) < 1e-3, (a.post.id, label)
+
+
 def test_padding_buries_the_post_in_filler_without_changing_it() -> None:
     filler = ["gallinaceous", "turfite", "sepulchral"]
     padded = pad("cheap xanax overnight", random.Random(3), filler).split()

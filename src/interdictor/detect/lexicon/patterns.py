@@ -1,6 +1,7 @@
 """Sale-context cues that are shapes rather than words: prices, quantities, doses, a
-prescription or doctor's visit said not to be needed, however it is worded, and
-medicine beside shop language (online-pharmacy spam).
+prescription or doctor's visit said not to be needed, however it is worded,
+medicine beside shop language (online-pharmacy spam), and, against a sale, a refusal to
+sell without a prescription.
 
 They run on the plain normalized view (lower-case, repeated letters squeezed, so
 "pills" reads "pils", "needed" reads "neded") and report spans of the original text.
@@ -57,6 +58,18 @@ _SHOP = (
 )
 # Up to four words between them, within one sentence.
 _NEAR = r"(?:[^\w.!?\n]+\w+){0,4}?[^\w.!?\n]+"
+# A refusal: "we can't sell X without a prescription", "sin receta no te lo puedo dar".
+# Negation and verb sit in one clause (spaces only between them), so "no problem, I sell
+# percs without a script" is not one.
+_REFUSING = (
+    r"(?:no|not|never|nunca|cannot|(?:can|won|don|doesn|wouldn|couldn|didn)\s?'?\s?t)"
+    r"(?:\s+[\w']+){0,3}?\s+"
+)
+_HAND_OVER = r"(?:vend\w*|venta|surt\w*|dar(?:le|te|les)?|dispens\w*|sel|seling|fil|give|provide)"
+_WITHOUT_RX = (
+    r"(?:sin|without|w/o)\s+(?:(?:a|una|la|valid|valida|medical|medica|doctor\s?'\s?s)\s+){0,2}"
+    r"(?:receta|prescription|rx|script)s?"
+)
 
 CUES: tuple[Cue, ...] = (
     Cue(
@@ -120,6 +133,21 @@ CUES: tuple[Cue, ...] = (
         False,
         "medicine beside shop language (discounts, ordering, shipping): online-pharmacy spam",
         gate=re.compile(_MEDICINE),
+    ),
+    # After "no_prescription", whose "sin receta" inside a refusal it takes back.
+    Cue(
+        "refuses_without_rx",
+        re.compile(
+            rf"(?<!\w){_REFUSING}{_HAND_OVER}{_NEAR}{_WITHOUT_RX}(?!\w)"
+            rf"|(?<!\w){_WITHOUT_RX}[^\w.!?\n]+{_REFUSING}{_HAND_OVER}(?!\w)"
+        ),
+        "negative_cue",
+        "",
+        -2.0,
+        False,
+        "refuses to hand over medicine without a prescription: a legitimate pharmacy",
+        frozenset({"sale_cue"}),
+        gate=re.compile(r"receta|prescription|rx|script"),
     ),
 )
 

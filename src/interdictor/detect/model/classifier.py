@@ -90,9 +90,10 @@ class ModelArtifact:
         for name in ARRAYS:
             value = getattr(self, name)
             if name in QUANTIZED:
-                # int8 with one scale per row: a quarter of the size, no loss that moves a score.
-                scale = np.maximum(np.abs(value).max(axis=1), 1e-12) / 127.0
-                arrays[name] = np.round(value / scale[:, None]).astype(np.int8)
+                # int16 with one scale per row: half the size, and scores move by under 1e-4
+                # (int8 moved some by 0.016, enough to flip a post at the threshold).
+                scale = np.maximum(np.abs(value).max(axis=1), 1e-12) / 32767.0
+                arrays[name] = np.round(value / scale[:, None]).astype(np.int16)
                 arrays[f"{name}_scale"] = scale.astype(np.float32)
             else:
                 arrays[name] = value.astype(np.float32)
