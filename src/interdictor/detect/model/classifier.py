@@ -90,7 +90,7 @@ class ModelArtifact:
         for name in ARRAYS:
             value = getattr(self, name)
             if name in QUANTIZED:
-                # int16 with one scale per row: half the size, and scores move by under 1e-4
+                # int16 with one scale per row: half of float32, and scores move by under 1e-4
                 # (int8 moved some by 0.016, enough to flip a post at the threshold).
                 scale = np.maximum(np.abs(value).max(axis=1), 1e-12) / 32767.0
                 arrays[name] = np.round(value / scale[:, None]).astype(np.int16)
