@@ -42,6 +42,7 @@ _FILLER = (
     r"(?:(?:ned|neded|nedn?\s?'?\s?t|a|an|any|the|your|prior|previous|valid|medical|doctor\s?'\s?s|"
     r"physician\s?'\s?s|necesidad|de|una|la|of|for|to|have|get)\s+){0,4}"
 )
+_RX_WORDS = r"(?:prescription|rx|script|receta)s?"
 _REQUIRED = r"(?:\s+(?:is\s+|are\s+)?(?:required|neded|necesary|necesaria|requerida))?"
 _DOCTOR = r"(?:doctors?|physicians?|medicos?)(?:\s?'\s?s)?"
 _VISIT = r"(?:apointments?|visits?|consultations?|exams?|citas?|consultas?)"
@@ -67,26 +68,30 @@ _REFUSING = (
 )
 _HAND_OVER = r"(?:vend\w*|venta|surt\w*|dar(?:le|te|les)?|dispens\w*|sel|seling|fil|give|provide)"
 _WITHOUT_RX = (
-    r"(?:sin|without|w/o)\s+(?:(?:a|una|la|valid|valida|medical|medica|doctor\s?'\s?s)\s+){0,2}"
-    r"(?:receta|prescription|rx|script)s?"
+    r"(?:sin|without|w/o)\s+(?:(?:a|una|la|valid|valida|medical|medica|doctor\s?'\s?s)\s+){0,2}" + _RX_WORDS
 )
 
-# Each pattern opens with a lookahead on the characters a match can start with: the
-# engine then skips every other position at once instead of trying each alternative
-# there (two to three times faster on short posts; same matches).
 _DIGIT = re.compile(r"\d")
+
+
+def _starting(first: str, pattern: str) -> re.Pattern[str]:
+    """``pattern`` behind a lookahead on what a match can start with: the engine then skips
+    every other position at once instead of trying each alternative there (two to three
+    times faster on short posts; same matches)."""
+    return re.compile(rf"(?={first})(?:{pattern})")
+
 
 CUES: tuple[Cue, ...] = (
     Cue(
         "price",
-        re.compile(
-            r"(?=[\d$€£]|de a )"
-            rf"(?:(?<![\w$])(?:[$€£]\s?{_NUM}k?|{_NUM}\s?(?:[$€£]|{_MONEY_WORDS}))(?!\w)"
+        _starting(
+            r"[\d$€£]|de a ",
+            rf"(?<![\w$])(?:[$€£]\s?{_NUM}k?|{_NUM}\s?(?:[$€£]|{_MONEY_WORDS}))(?!\w)"
             rf"|(?<!\w)\d{{1,3}}\s?(?:for|x|por)\s?\$?\d{{2,5}}(?!\w)"
             # a unit price: "12 each", "180 c/u", "120 la pieza", "de a 100"
             r"|(?<![\w.$])\d{2,6}\s?(?:each|ea|apiece|c/u)(?!\w)"
             rf"|(?<![\w.]){_NUM}\s(?:la|el|por|x)\s(?:pieza|pza|gramo|bolsa|bolsita|onza|grapa|pastila|tableta)s?(?!\w)"
-            r"|(?<!\w)de a \$?\d{2,5}(?!\w))"
+            r"|(?<!\w)de a \$?\d{2,5}(?!\w)",
         ),
         "price",
         "",
@@ -97,12 +102,12 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "quantity",
-        re.compile(
-            r"(?=[\dqhezox])"
-            rf"(?:(?<![\w.]){_NUM}\s?(?:g|gr|grs|grams?|gramos?|kg|kilos?|oz|onzas?|lbs?|p|zips?|"
+        _starting(
+            r"[\dqhezox]",
+            rf"(?<![\w.]){_NUM}\s?(?:g|gr|grs|grams?|gramos?|kg|kilos?|oz|onzas?|lbs?|p|zips?|"
             r"pils|pil|tabs?|caps|tablets|pastilas|grapas|bolas)(?!\w)"
             r"|(?<!\w)(?:qp|hp|1/8|1/4|1/2|8th|eighths?|quarter|half|zip|o|elbow)s?(?:\s?oz)?(?!\w)(?=.{0,20}\d)"
-            r"|(?<!\w)x\s?\d{2,4}(?!\w))"
+            r"|(?<!\w)x\s?\d{2,4}(?!\w)",
         ),
         "quantity",
         "drug_sale",
@@ -113,7 +118,7 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "dosage",
-        re.compile(rf"(?=\d)(?<![\w.]){_NUM}\s?(?:mg|mcg|ug|µg|ml)(?!\w)"),
+        _starting(r"\d", rf"(?<![\w.]){_NUM}\s?(?:mg|mcg|ug|µg|ml)(?!\w)"),
         "dosage",
         "drug_sale",
         0.4,
@@ -123,10 +128,10 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "no_prescription",
-        re.compile(
-            r"(?=[nwsd])"
-            rf"(?:(?<!\w){_NEGATOR}\s+{_FILLER}(?:prescriptions?|rx|scripts?|recetas?){_REQUIRED}(?!\w)"
-            rf"|(?<!\w){_NEGATOR}\s+{_FILLER}{_DOCTOR}\s+{_VISIT}{_REQUIRED}(?!\w))"
+        _starting(
+            "[nwsd]",
+            rf"(?<!\w){_NEGATOR}\s+{_FILLER}{_RX_WORDS}{_REQUIRED}(?!\w)"
+            rf"|(?<!\w){_NEGATOR}\s+{_FILLER}{_DOCTOR}\s+{_VISIT}{_REQUIRED}(?!\w)",
         ),
         "sale_cue",
         "drug_sale",
@@ -134,7 +139,7 @@ CUES: tuple[Cue, ...] = (
         False,
         "no prescription or doctor's visit needed: medicine sold without Rx",
         frozenset({"negative_cue", "sale_cue"}),
-        gate=re.compile(r"rx|script|receta|doctor|physician|medico"),
+        gate=re.compile(r"rx|script|receta|doctor|physician|medico"),  # "script" in "prescription"
     ),
     Cue(
         "pharmacy_offer",
@@ -159,7 +164,7 @@ CUES: tuple[Cue, ...] = (
         False,
         "refuses to hand over medicine without a prescription: a legitimate pharmacy",
         frozenset({"sale_cue"}),
-        gate=re.compile(r"receta|prescription|rx|script"),
+        gate=re.compile(r"rx|script|receta"),
     ),
 )
 
