@@ -25,6 +25,7 @@ AnalystUser = Annotated[User, Depends(require_user(Role.ANALYST))]
 DEFAULT_DAYS = 30
 MAX_DAYS = 366  # keeps a page to a year of days: the queries scan the range's posts
 
+
 def _day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)

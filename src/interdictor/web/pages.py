@@ -47,6 +47,7 @@ QueueUser = Annotated[User, Depends(require_user(Role.REVIEWER, Role.LE_LIAISON)
 AppealUser = Annotated[User, Depends(require_user(Role.REVIEWER))]
 FormText = Annotated[str, Form()]
 
+
 class Choice(NamedTuple):
     """A reviewer's verdict button: what it records, its title and its keyboard key."""
 
