@@ -52,7 +52,7 @@ eval: $(STAMP)
 	@$(BIN)/python $(SHARED)/eval/score.py out/eval/heldout.jsonl out/eval/heldout_pred.jsonl --by lang
 
 # Honest figures for the trained detector: each real source held out of training in
-# turn, and the authored held-out split with evaded copies.
+# turn (and each Enron mailbox), and the authored held-out split with evaded copies.
 crossval: $(STAMP)
 	$(BIN)/interdictor train --shared $(DATA) --cross-validate --out out/crossval-model
 

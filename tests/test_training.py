@@ -21,6 +21,7 @@ from interdictor.detect.model.training import (
     _oof_logits,
     fit,
     fit_prepared,
+    holdouts,
     load_examples,
     padding_vocabulary,
     prepare,
@@ -156,6 +157,10 @@ def test_evaluate_reports_metrics_and_saves_a_plot(tmp_path: Path) -> None:
     assert report["all"]["drug_sale"]["n_pos"] == 1
     assert 0.0 <= report["all"]["none"]["fpr"] <= 1.0
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Printed to a pipe, the tables keep whole names and figures.
+    table = run_cli("evaluate", str(gold), "--by", "lang")
+    assert table.returncode == 0, table.stderr
+    assert b"smuggling_recruitment" in table.stdout and "…".encode() not in table.stdout
 
 
 def test_evaluate_refuses_a_missing_file(tmp_path: Path) -> None:
@@ -179,3 +184,19 @@ def test_stacker_logits_for_real_sources_come_from_models_blind_to_their_source(
     assert np.allclose(logits[:40], blind)
     only_other_domain = _lr(C_TEXT, 3).fit(x[:40], y[:40], sample_weight=w[:40]).decision_function(x[40:])
     assert not np.allclose(logits[40:], only_other_domain)
+
+
+def test_cross_validation_holds_out_each_real_source_and_each_enron_mailbox() -> None:
+    def ex(n: int, source: str) -> Example:
+        return Example(Post(f"p{n}", "text"), frozenset(), (), source)
+
+    sources = ["agora:Drugs/Opioids", "enron:enron1/spam", "enron:enron2/ham", "enron:enron1/ham"]
+    examples = [ex(n, s) for n, s in enumerate([*sources, "authored:hard_negative", "druglib:enalapril"])]
+    splits = {name: [list(np.flatnonzero(m)) for m in masks] for name, masks in holdouts(examples).items()}
+    assert splits == {
+        "agora": [[0]],
+        "druglib": [[5]],
+        "enron": [[1, 2, 3]],
+        # Each mailbox alone: the other one stays in training.
+        "enron, one mailbox held out": [[1, 3], [2]],
+    }

@@ -165,6 +165,13 @@ def scan(
     err.print(_summary(stats, f"interdictor scan {Path(input).name if input != '-' else 'stdin'}"))
 
 
+def _report_console() -> Console:
+    """Where metrics tables go. Rich cuts output that is not a terminal (make, CI logs,
+    a file) to 80 columns, which folds the eleven columns and truncates the figures."""
+    console = Console()
+    return console if console.is_terminal else Console(width=150)
+
+
 def _metrics_table(title: str, groups: dict[str, Metrics]) -> Table:
     table = Table(title=title, header_style="bold")
     for col in (
@@ -243,7 +250,7 @@ def evaluate(
             ).decode()
         )
     else:
-        console = Console()
+        console = _report_console()
         console.print(_metrics_table(f"{gold.name}: all", {"all": overall}))
         if groups:
             console.print(_metrics_table(f"{gold.name}: by {by}", groups))
@@ -290,15 +297,16 @@ def train(
         err.print(f"[red]error:[/red] no labelled data under {shared} or {authored}")
         raise typer.Exit(2)
     examples = load_examples(paths)
-    console = Console()
+    console = _report_console()
     if cross_validate:
         from interdictor.detect.model.training import cross_validate_sources
 
-        with console.status("cross-validating: each real source held out in turn"):
+        with console.status("cross-validating: each real source, and each part of one, held out in turn"):
             held = cross_validate_sources(examples, seed)
         console.print(
             _metrics_table(
-                "real data, each source held out of training", {g: metrics(rows) for g, rows in held.items()}
+                "real data held out of training: each source, then each part of a parted source",
+                {g: metrics(rows) for g, rows in held.items()},
             )
         )
     with console.status(f"training on {len(examples):,} posts"):
